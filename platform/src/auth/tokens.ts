@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  errors as joseErrors,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type CryptoKey,
+} from 'jose';
+import type { Settings } from '../config.ts';
+import { BadUserInputError, UnauthenticatedError } from '../errors.ts';
+import type { Caller } from './caller.ts';
+import { isRole, type Role } from './roles.ts';
+
+const DEV_ALG = 'EdDSA';
+const ACCEPTED_ALGS = ['EdDSA', 'ES256', 'RS256', 'PS256'];
+
+interface DevKeyFile {
+  kid: string;
+  alg: typeof DEV_ALG;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: string;
+}
+
+/**
+ * The embedded mode's signing key: generated on first start, kept in the data directory, shared by every
+ * service that points at the same directory. Creation is atomic (link fails if another process won the race).
+ */
+export async function loadOrCreateDevKey(keyFile: string): Promise<DevKeyFile> {
+  try {
+    return JSON.parse(await readFile(keyFile, 'utf8')) as DevKeyFile;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(path.dirname(keyFile), { recursive: true });
+  const { privateKey, publicKey } = await generateKeyPair(DEV_ALG, { extractable: true });
+  const kid = `dev-${randomUUID().slice(0, 8)}`;
+  const file: DevKeyFile = {
+    kid,
+    alg: DEV_ALG,
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: DEV_ALG },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: DEV_ALG, use: 'sig' },
+    createdAt: new Date().toISOString(),
+  };
+  const temp = `${keyFile}.${process.pid}.${kid}.tmp`;
+  await writeFile(temp, JSON.stringify(file, null, 2), { mode: 0o600 });
+  try {
+    await link(temp, keyFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process created the key first: use theirs.
+  } finally {
+    await unlink(temp);
+  }
+  return JSON.parse(await readFile(keyFile, 'utf8')) as DevKeyFile;
+}
+
+export interface TokenClaims {
+  subject?: string;
+  roles: Role[];
+  customerId?: string | null;
+  loungeCode?: string | null;
+  mfa?: boolean;
+  expiresIn?: string;
+}
+
+/** Signs a development token with the embedded mode's key. Never used in OIDC mode. */
+export async function signDevToken(
+  settings: Settings,
+  claims: TokenClaims,
+): Promise<string> {
+  if (settings.auth.mode !== 'development') {
+    throw new Error('Tokens are issued by the identity provider in OIDC mode');
+  }
+  for (const role of claims.roles) if (!isRole(role)) throw new BadUserInputError('role', `unknown role ${role}`);
+  if (claims.roles.includes('Customer') && !claims.customerId) {
+    throw new BadUserInputError('customer', 'a Customer token needs the customer id it belongs to');
+  }
+  if (claims.roles.includes('LoungeDevice') && !claims.loungeCode) {
+    throw new BadUserInputError('lounge', 'a LoungeDevice token needs the lounge code it scans for');
+  }
+  const key = await loadOrCreateDevKey(settings.auth.keyFile);
+  const privateKey = await importJWK(key.privateJwk, DEV_ALG);
+  return new SignJWT({
+    roles: claims.roles,
+    ...(claims.customerId ? { customer_id: claims.customerId } : {}),
+    ...(claims.loungeCode ? { lounge_code: claims.loungeCode } : {}),
+    amr: claims.mfa ? ['pwd', 'mfa'] : ['pwd'],
+  })
+    .setProtectedHeader({ alg: DEV_ALG, kid: key.kid, typ: 'JWT' })
+    .setSubject(claims.subject ?? `dev:${claims.roles.join('+').toLowerCase()}`)
+    .setIssuer(settings.auth.issuer)
+    .setAudience(settings.auth.audience)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(claims.expiresIn ?? '12h')
+    .sign(privateKey);
+}
+
+export interface TokenVerifier {
+  verify(authorization: string | undefined | null): Promise<Caller>;
+}
+
+function callerFromPayload(payload: JWTPayload, token: string): Caller {
+  const rawRoles = Array.isArray(payload.roles) ? payload.roles : [];
+  const roles = rawRoles.filter(isRole);
+  if (roles.length === 0) throw new UnauthenticatedError('The token carries no known role');
+  const amr = Array.isArray(payload.amr) ? (payload.amr as unknown[]) : [];
+  const customerId = typeof payload.customer_id === 'string' ? payload.customer_id : null;
+  const loungeCode = typeof payload.lounge_code === 'string' ? payload.lounge_code : null;
+  if (roles.includes('Customer') && !customerId) throw new UnauthenticatedError('A Customer token must name its customer');
+  if (roles.includes('LoungeDevice') && !loungeCode) throw new UnauthenticatedError('A LoungeDevice token must name its lounge');
+  return {
+    subject: payload.sub ?? 'unknown',
+    roles,
+    customerId,
+    loungeCode,
+    mfa: amr.includes('mfa') || amr.includes('otp') || amr.includes('hwk'),
+    token,
+  };
+}
+
+/**
+ * Verifies bearer tokens: the development key in embedded mode, the identity provider's JWKS in OIDC mode.
+ * Only asymmetric algorithms are accepted, so `alg: none` and HMAC confusion are refused.
+ */
+export async function createTokenVerifier(settings: Settings): Promise<TokenVerifier> {
+  let keySource: CryptoKey | JWTVerifyGetKey;
+  if (settings.auth.mode === 'oidc') {
+    keySource = createRemoteJWKSet(new URL(settings.auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  } else {
+    const key = await loadOrCreateDevKey(settings.auth.keyFile);
+    keySource = (await importJWK(key.publicJwk, DEV_ALG)) as CryptoKey;
+  }
+  const { issuer, audience } = settings.auth;
+  return {
+    async verify(authorization) {
+      if (!authorization) throw new UnauthenticatedError();
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"');
+      const token = match[1]!;
+      try {
+        const { payload } =
+          typeof keySource === 'function'
+            ? await jwtVerify(token, keySource, { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 })
+            : await jwtVerify(token, keySource, { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 });
+        return callerFromPayload(payload, token);
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired');
+        if (error instanceof joseErrors.JOSEError) throw new UnauthenticatedError(`The token was refused (${error.code})`);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Raised when the environment does not describe a runnable configuration. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+
+export const SUBGRAPH_NAMES = ['customer', 'interaction', 'case', 'invitation', 'loyalty'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = {
+  customer: 4001,
+  interaction: 4002,
+  case: 4003,
+  invitation: 4004,
+  loyalty: 4005,
+};
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const settingsSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CMP_DATA_DIR: z.string().min(1).default('.data'),
+    DATABASE_URL: postgresUrl.optional(),
+    CUSTOMER_DATABASE_URL: postgresUrl.optional(),
+    INTERACTION_DATABASE_URL: postgresUrl.optional(),
+    CASE_DATABASE_URL: postgresUrl.optional(),
+    INVITATION_DATABASE_URL: postgresUrl.optional(),
+    LOYALTY_DATABASE_URL: postgresUrl.optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    NATS_URL: z.string().url().optional(),
+    PORT: port.default(4000),
+    HOST: z.string().default('0.0.0.0'),
+    CUSTOMER_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.customer),
+    INTERACTION_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.interaction),
+    CASE_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.case),
+    INVITATION_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.invitation),
+    LOYALTY_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.loyalty),
+    CUSTOMER_URL: z.string().url().optional(),
+    INTERACTION_URL: z.string().url().optional(),
+    CASE_URL: z.string().url().optional(),
+    INVITATION_URL: z.string().url().optional(),
+    LOYALTY_URL: z.string().url().optional(),
+    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(5_000),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_JWKS_URL: z.string().url().optional(),
+    EXPLORER_ENABLED: booleanFlag.optional(),
+    INTROSPECTION_ENABLED: booleanFlag.optional(),
+    MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  })
+  .superRefine((s, ctx) => {
+    if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_ISSUER'],
+        message: 'AUTH_ISSUER and AUTH_AUDIENCE are required when AUTH_JWKS_URL is set',
+      });
+    }
+    if (s.NODE_ENV === 'production' && !s.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_JWKS_URL'],
+        message: 'production needs an identity provider: set AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE',
+      });
+    }
+  });
+
+type RawSettings = z.infer<typeof settingsSchema>;
+
+export interface Settings {
+  env: RawSettings['NODE_ENV'];
+  logLevel: RawSettings['LOG_LEVEL'];
+  dataDir: string;
+  /** Postgres URL per subgraph; undefined means embedded PGlite. */
+  databaseUrls: Record<SubgraphName, string | undefined>;
+  databasePoolSize: number;
+  natsUrl: string | undefined;
+  gateway: { host: string; port: number; subgraphTimeoutMs: number; maxRequestBytes: number };
+  subgraphPorts: Record<SubgraphName, number>;
+  /** Where the gateway finds each subgraph; defaults to localhost on the subgraph's port. */
+  subgraphUrls: Record<SubgraphName, string>;
+  auth:
+    | { mode: 'development'; keyFile: string; issuer: string; audience: string }
+    | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string };
+  explorerEnabled: boolean;
+  introspectionEnabled: boolean;
+}
+
+export const DEV_ISSUER = 'cmp-development';
+export const DEV_AUDIENCE = 'cmp';
+
+/** Validates the environment once. Throws SettingsError naming every bad variable. */
+export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = settingsSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new SettingsError(result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const s = result.data;
+  const dataDir = path.resolve(s.CMP_DATA_DIR);
+  const ports: Record<SubgraphName, number> = {
+    customer: s.CUSTOMER_PORT,
+    interaction: s.INTERACTION_PORT,
+    case: s.CASE_PORT,
+    invitation: s.INVITATION_PORT,
+    loyalty: s.LOYALTY_PORT,
+  };
+  const urlOverrides: Record<SubgraphName, string | undefined> = {
+    customer: s.CUSTOMER_URL,
+    interaction: s.INTERACTION_URL,
+    case: s.CASE_URL,
+    invitation: s.INVITATION_URL,
+    loyalty: s.LOYALTY_URL,
+  };
+  const dbOverrides: Record<SubgraphName, string | undefined> = {
+    customer: s.CUSTOMER_DATABASE_URL,
+    interaction: s.INTERACTION_DATABASE_URL,
+    case: s.CASE_DATABASE_URL,
+    invitation: s.INVITATION_DATABASE_URL,
+    loyalty: s.LOYALTY_DATABASE_URL,
+  };
+  const perSubgraph = <T>(f: (name: SubgraphName) => T) =>
+    Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, f(n)])) as Record<SubgraphName, T>;
+  const production = s.NODE_ENV === 'production';
+  return {
+    env: s.NODE_ENV,
+    logLevel: s.LOG_LEVEL,
+    dataDir,
+    databaseUrls: perSubgraph((n) => dbOverrides[n] ?? s.DATABASE_URL),
+    databasePoolSize: s.DATABASE_POOL_SIZE,
+    natsUrl: s.NATS_URL,
+    gateway: {
+      host: s.HOST,
+      port: s.PORT,
+      subgraphTimeoutMs: s.SUBGRAPH_TIMEOUT_MS,
+      maxRequestBytes: s.MAX_REQUEST_BYTES,
+    },
+    subgraphPorts: ports,
+    subgraphUrls: perSubgraph((n) => urlOverrides[n] ?? `http://localhost:${ports[n]}/graphql`),
+    auth: s.AUTH_JWKS_URL
+      ? { mode: 'oidc', issuer: s.AUTH_ISSUER!, audience: s.AUTH_AUDIENCE!, jwksUrl: s.AUTH_JWKS_URL }
+      : {
+          mode: 'development',
+          keyFile: path.join(dataDir, 'dev-signing-key.json'),
+          issuer: DEV_ISSUER,
+          audience: DEV_AUDIENCE,
+        },
+    explorerEnabled: s.EXPLORER_ENABLED ?? !production,
+    introspectionEnabled: s.INTROSPECTION_ENABLED ?? !production,
+  };
+}
+
+/** Boot-time variant: prints what is wrong and exits, so a bad deployment fails loudly and at once. */
+export function loadSettingsOrExit(env: NodeJS.ProcessEnv = process.env): Settings {
+  try {
+    return parseSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

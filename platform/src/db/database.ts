@@ -1,0 +1,111 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+/** One drizzle handle type for both drivers: repositories take this (or a transaction, which extends it). */
+export type Database = PgDatabase<PgQueryResultHKT>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Executor = Database | Transaction;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: 'pglite' | 'postgres';
+  /** The Postgres schema this subgraph owns. */
+  schema: string;
+  migrate(migrationsFolder: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** The subgraph's schema name, also used for its data directory and migrations table. */
+  schema: string;
+  /** A Postgres URL; without one, embedded PGlite. */
+  url?: string | undefined;
+  /** Embedded mode: parent directory of the per-subgraph data directory. Omit for an in-memory database. */
+  dataDir?: string | undefined;
+  poolSize?: number;
+  /** Reuse an already open PGlite (tests put several subgraphs in one embedded database). */
+  pglite?: PGlite;
+}
+
+const migrationsConfig = (schema: string) => ({
+  migrationsSchema: 'drizzle',
+  // One table per subgraph, so subgraphs sharing a database migrate independently.
+  migrationsTable: `__migrations_${schema}`,
+});
+
+/** A stable 32-bit key for the migration advisory lock, so replicas starting together migrate one at a time. */
+function lockKey(schema: string): number {
+  let hash = 0;
+  for (const char of `cmp-migrate:${schema}`) hash = (Math.imul(31, hash) + char.charCodeAt(0)) | 0;
+  return hash;
+}
+
+export async function openEmbedded(dataDir: string | undefined): Promise<PGlite> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  return PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } });
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const { schema } = options;
+  if (options.url) {
+    const client = postgres(options.url, {
+      max: options.poolSize ?? 10,
+      idle_timeout: 30,
+      connect_timeout: 10,
+      onnotice: () => {},
+      connection: { application_name: `cmp-${schema}`, search_path: `${schema},public` },
+    });
+    const db = drizzlePostgres(client) as unknown as Database;
+    return {
+      db,
+      kind: 'postgres',
+      schema,
+      async migrate(migrationsFolder) {
+        const reserved = await client.reserve();
+        try {
+          await reserved`select pg_advisory_lock(${lockKey(schema)})`;
+          await reserved`create extension if not exists pg_trgm`;
+          await migratePostgres(drizzlePostgres(reserved), { migrationsFolder, ...migrationsConfig(schema) });
+        } finally {
+          await reserved`select pg_advisory_unlock(${lockKey(schema)})`;
+          reserved.release();
+        }
+      },
+      async ping() {
+        await client`select 1`;
+      },
+      async close() {
+        await client.end({ timeout: 5 });
+      },
+    };
+  }
+
+  const owned = !options.pglite;
+  const pglite = options.pglite ?? (await openEmbedded(options.dataDir ? path.join(options.dataDir, schema) : undefined));
+  const db = drizzlePglite(pglite) as unknown as Database;
+  return {
+    db,
+    kind: 'pglite',
+    schema,
+    async migrate(migrationsFolder) {
+      await pglite.exec('create extension if not exists pg_trgm');
+      await migratePglite(drizzlePglite(pglite), { migrationsFolder, ...migrationsConfig(schema) });
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async close() {
+      if (owned && !pglite.closed) await pglite.close();
+    },
+  };
+}

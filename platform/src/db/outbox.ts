@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core';
+import type { Executor } from './database.ts';
+
+/**
+ * The transactional outbox, one per subgraph schema. A state change and its domain event commit together; the
+ * relay delivers unpublished rows in id order.
+ */
+export function defineOutbox(schema: PgSchema) {
+  return schema.table(
+    'outbox',
+    {
+      id: bigserial('id', { mode: 'number' }).primaryKey(),
+      eventId: uuid('event_id').notNull().unique(),
+      type: text('type').notNull(),
+      source: text('source').notNull(),
+      aggregateType: text('aggregate_type').notNull(),
+      aggregateId: text('aggregate_id').notNull(),
+      customerId: uuid('customer_id'),
+      data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+      traceparent: text('traceparent'),
+      occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+      publishedAt: timestamp('published_at', { withTimezone: true }),
+      attempts: integer('attempts').notNull().default(0),
+      lastError: text('last_error'),
+    },
+    (t) => [index('outbox_unpublished_idx').on(t.id).where(sql`${t.publishedAt} is null`)],
+  );
+}
+
+export type OutboxTable = ReturnType<typeof defineOutbox>;
+
+export interface DomainEvent<T extends Record<string, unknown> = Record<string, unknown>> {
+  /** CloudEvents type, e.g. `cmp.invitation.InvitationIssued`. */
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  customerId?: string | null;
+  data: T;
+}
+
+export interface EventContext {
+  /** The subgraph, as the CloudEvents `source`. */
+  source: string;
+  traceparent?: string | null;
+}
+
+/** Writes a domain event in the caller's transaction; it is published only if that transaction commits. */
+export async function recordEvent(
+  tx: Executor,
+  outbox: OutboxTable,
+  context: EventContext,
+  event: DomainEvent,
+): Promise<string> {
+  const eventId = randomUUID();
+  await tx.insert(outbox).values({
+    eventId,
+    type: event.type,
+    source: context.source,
+    aggregateType: event.aggregateType,
+    aggregateId: event.aggregateId,
+    customerId: event.customerId ?? null,
+    data: event.data,
+    traceparent: context.traceparent ?? null,
+  });
+  return eventId;
+}

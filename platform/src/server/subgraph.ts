@@ -1,0 +1,153 @@
+import http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import type { Caller } from '../auth/caller.ts';
+import type { TokenVerifier } from '../auth/tokens.ts';
+import type { SubgraphName } from '../config.ts';
+import type { Database, DatabaseHandle } from '../db/database.ts';
+import type { EventContext } from '../db/outbox.ts';
+import { createErrorFormatter, type ConstraintError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { errorReportingPlugin } from './apollo-plugins.ts';
+import { listen, requestIdFrom, traceparentFrom, type RunningServer } from './http.ts';
+
+/** What every subgraph resolver receives. */
+export interface SubgraphContext<TLoaders> {
+  caller: Caller;
+  requestId: string;
+  traceparent: string;
+  db: Database;
+  loaders: TLoaders;
+  log: Logger;
+  /** Passed to recordEvent so events carry the subgraph and trace. */
+  events: EventContext;
+}
+
+export interface SubgraphDefinition<TLoaders> {
+  name: SubgraphName;
+  typeDefs: DocumentNode;
+  /** The subgraph's codegen-typed `Resolvers<Context>`; checked against its SDL there, not here. */
+  resolvers: object;
+  migrationsFolder: string;
+  createLoaders(db: Database): TLoaders;
+  constraintErrors?: Record<string, ConstraintError>;
+  /** Reference data every deployment needs (not demo data), applied idempotently after migrations. */
+  seedReferenceData?(db: Database): Promise<void>;
+}
+
+export interface StartSubgraphOptions<TLoaders> {
+  definition: SubgraphDefinition<TLoaders>;
+  database: DatabaseHandle;
+  verifier: TokenVerifier;
+  logger: Logger;
+  port: number;
+  host?: string;
+  introspection?: boolean;
+  maxRequestBytes?: number;
+}
+
+export interface RunningSubgraph extends RunningServer {
+  name: SubgraphName;
+  apollo: ApolloServer<SubgraphContext<unknown>>;
+}
+
+/** Applies migrations and reference data: at start in embedded mode, by `pnpm db:migrate` in server mode. */
+export async function prepareDatabase<T>(definition: SubgraphDefinition<T>, database: DatabaseHandle): Promise<void> {
+  await database.migrate(definition.migrationsFolder);
+  await definition.seedReferenceData?.(database.db);
+}
+
+export function createSubgraphApollo<TLoaders>(
+  definition: SubgraphDefinition<TLoaders>,
+  logger: Logger,
+  options: { introspection?: boolean; plugins?: ApolloServerPlugin<SubgraphContext<TLoaders>>[] } = {},
+): ApolloServer<SubgraphContext<TLoaders>> {
+  return new ApolloServer<SubgraphContext<TLoaders>>({
+    schema: buildSubgraphSchema([
+      // Codegen types __resolveReference as (reference, context, info), which @apollo/subgraph's looser map
+      // cannot express; the codegen type already checked every resolver against the SDL.
+      { typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> },
+    ]),
+    formatError: createErrorFormatter({ constraintErrors: definition.constraintErrors }),
+    includeStacktraceInErrorResponses: false,
+    introspection: options.introspection ?? true,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      errorReportingPlugin(logger),
+      ...(options.plugins ?? []),
+    ],
+  });
+}
+
+/**
+ * Starts one subgraph on its own HTTP port. It verifies the bearer token itself: nothing trusts network
+ * position, so a direct call without a valid token answers UNAUTHENTICATED.
+ */
+export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoaders>): Promise<RunningSubgraph> {
+  const { definition, database, verifier, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = createSubgraphApollo(definition, logger, {
+    introspection: options.introspection,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: definition.name });
+  });
+  app.get('/ready', async (_req, res) => {
+    try {
+      await database.ping();
+      res.json({ status: 'ready', service: definition.name });
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable', service: definition.name, reason: 'database' });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: options.maxRequestBytes ?? 1_048_576 }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = requestIdFrom(req.headers['x-request-id']);
+        const traceparent = traceparentFrom(req.headers.traceparent);
+        const caller = await verifier.verify(req.headers.authorization);
+        return {
+          caller,
+          requestId,
+          traceparent,
+          db: database.db,
+          loaders: definition.createLoaders(database.db),
+          log: logger.child({ requestId }),
+          events: { source: `cmp.${definition.name}`, traceparent },
+        };
+      },
+    }),
+  );
+
+  const running = await listen(httpServer, options.port, options.host ?? '0.0.0.0');
+  logger.info({ url: running.url }, `${definition.name} subgraph listening`);
+  return {
+    ...running,
+    name: definition.name,
+    apollo: apollo as unknown as ApolloServer<SubgraphContext<unknown>>,
+    async close() {
+      await apollo.stop();
+      await running.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import type { CustomerRow } from './db/schema.ts';
+
+export type CustomerMapper = CustomerRow;
