@@ -71,14 +71,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       kind: 'postgres',
       schema,
       async migrate(migrationsFolder) {
-        const reserved = await client.reserve();
+        // One connection, so the session-level advisory lock covers every migration statement.
+        const single = postgres(options.url!, { max: 1, onnotice: () => {} });
         try {
-          await reserved`select pg_advisory_lock(${lockKey(schema)})`;
-          await reserved`create extension if not exists pg_trgm`;
-          await migratePostgres(drizzlePostgres(reserved), { migrationsFolder, ...migrationsConfig(schema) });
+          await single`select pg_advisory_lock(${lockKey(schema)})`;
+          await single`create extension if not exists pg_trgm`;
+          await migratePostgres(drizzlePostgres(single), { migrationsFolder, ...migrationsConfig(schema) });
+          await single`select pg_advisory_unlock(${lockKey(schema)})`;
         } finally {
-          await reserved`select pg_advisory_unlock(${lockKey(schema)})`;
-          reserved.release();
+          await single.end({ timeout: 5 });
         }
       },
       async ping() {
