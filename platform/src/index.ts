@@ -10,3 +10,7 @@ export * from './server/apollo-plugins.ts';
 export * from './server/http.ts';
 export * from './server/subgraph.ts';
 export * from './validation.ts';
+export * from './events/bus.ts';
+export * from './events/consumer.ts';
+export * from './events/envelope.ts';
+export * from './events/relay.ts';

@@ -15,7 +15,8 @@ import type { Caller } from '../auth/caller.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { SubgraphName } from '../config.ts';
 import type { Database, DatabaseHandle } from '../db/database.ts';
-import type { EventContext } from '../db/outbox.ts';
+import type { EventContext, OutboxTable } from '../db/outbox.ts';
+import type { EventConsumer } from '../events/consumer.ts';
 import { createErrorFormatter, type ConstraintError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { errorReportingPlugin } from './apollo-plugins.ts';
@@ -43,6 +44,10 @@ export interface SubgraphDefinition<TLoaders> {
   constraintErrors?: Record<string, ConstraintError>;
   /** Reference data every deployment needs (not demo data), applied idempotently after migrations. */
   seedReferenceData?(db: Database): Promise<void>;
+  /** The subgraph's outbox, relayed to the event bus. */
+  outbox: OutboxTable;
+  /** How this subgraph reacts to other subgraphs' events. */
+  consumers?: EventConsumer[];
 }
 
 export interface StartSubgraphOptions<TLoaders> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import type { SubgraphName } from '../config.ts';
@@ -16,6 +17,8 @@ export interface TestDatabase {
   handles: Record<SubgraphName, DatabaseHandle>;
   /** Postgres URL of this test file's own database, or undefined in embedded mode. */
   url: string | undefined;
+  /** The in-memory database in embedded mode. */
+  pglite: PGlite | undefined;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,7 @@ export async function createTestDatabase(definitions: SubgraphDefinition<unknown
     return {
       handles,
       url,
+      pglite: undefined,
       async close() {
         for (const h of Object.values(handles)) await h.close();
         await dropOrCreate(serverUrl, `drop database if exists "${name}" with (force)`);
@@ -75,6 +79,7 @@ export async function createTestDatabase(definitions: SubgraphDefinition<unknown
   return {
     handles,
     url: undefined,
+    pglite,
     async close() {
       await pglite.close();
     },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SubgraphDefinition } from '@cmp/platform';
 import { parse } from 'graphql';
+import { outbox } from './db/schema.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -13,6 +14,7 @@ export const customerSubgraph: SubgraphDefinition<Loaders> = {
   resolvers,
   migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   createLoaders,
+  outbox,
   constraintErrors: {
     customers_primary_email_key: {
       code: 'CUST-002',

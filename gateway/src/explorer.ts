@@ -1,0 +1,33 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+
+const DEFAULT_QUERY = `# Paste a token from \`pnpm token --role Admin\` into Headers as
+# { "Authorization": "Bearer <token>" }, then run:
+query Customer360($id: ID!) {
+  customer(id: $id) {
+    customerNumber
+    displayName
+    segment
+    loyalty { tier memberNumber aviosBalance }
+    cases { caseNumber status subject }
+    invitations { status loungeCode validUntil }
+    timeline(first: 10) { edges { node { occurredAt type summary } } }
+  }
+}
+`;
+
+let cached: string | undefined;
+
+/**
+ * A self-contained GraphiQL: the whole bundle is inlined, so the explorer works on a machine with no internet
+ * (Apollo's default landing page loads from a CDN).
+ */
+export function explorerHtml(): string {
+  cached ??= renderGraphiQL({
+    title: 'Customer Platform · GraphQL explorer',
+    endpoint: '/graphql',
+    defaultQuery: DEFAULT_QUERY,
+    headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
+    subscriptionsProtocol: 'WS',
+  });
+  return cached;
+}

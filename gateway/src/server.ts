@@ -1,0 +1,140 @@
+import http from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import {
+  createErrorFormatter,
+  errorReportingPlugin,
+  isClientSafeCode,
+  listen,
+  requestIdFrom,
+  traceparentFrom,
+  type Logger,
+  type RunningServer,
+  type Settings,
+  type SubgraphName,
+  type TokenVerifier,
+} from '@cmp/platform';
+import express from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import { authenticate, type GatewayContext } from './context.ts';
+import { AuthenticatedDataSource } from './data-source.ts';
+import { explorerHtml } from './explorer.ts';
+import { checkSubgraphs } from './readiness.ts';
+
+export interface StartGatewayOptions {
+  settings: Settings;
+  supergraphSdl: string;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** Overrides settings.subgraphUrls (tests start subgraphs on free ports). */
+  subgraphUrls?: Record<SubgraphName, string>;
+  port?: number;
+}
+
+export interface RunningGateway extends RunningServer {
+  explorerUrl: string;
+}
+
+const formatSubgraphSafeError = createErrorFormatter();
+
+/**
+ * Subgraph errors arrive already formatted by their subgraph and keep their code. A failed fetch (subgraph down
+ * or too slow) names the service but never its internal address.
+ */
+function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const extensions = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const serviceName = extensions.serviceName;
+  if (serviceName && !isClientSafeCode(extensions.code) && extensions.code !== 'INTERNAL_SERVER_ERROR') {
+    return {
+      message: `The ${String(serviceName)} service is unavailable; its fields are missing from this answer`,
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE', serviceName },
+    };
+  }
+  if (extensions.code === 'INTERNAL_SERVER_ERROR' && serviceName) {
+    return { message: formatted.message, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName } };
+  }
+  return formatSubgraphSafeError(formatted, error);
+}
+
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const { settings, logger, verifier } = options;
+  const subgraphUrls = options.subgraphUrls ?? settings.subgraphUrls;
+  // @apollo/gateway otherwise exports usage metrics to Apollo; this platform reports to nobody.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) =>
+      new AuthenticatedDataSource(subgraphUrls[name as SubgraphName] ?? url!, settings.gateway.subgraphTimeoutMs),
+    logger: logger.child({ component: 'apollo-gateway' }),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: formatGatewayError,
+    includeStacktraceInErrorResponses: false,
+    introspection: settings.introspectionEnabled,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      errorReportingPlugin(logger),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const subgraphs = await checkSubgraphs(subgraphUrls);
+    const ready = subgraphs.every((s) => s.ready);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
+  });
+  app.get('/graphql', (req, res, next) => {
+    if (settings.explorerEnabled && req.accepts(['text/html', 'application/json']) === 'text/html') {
+      res.type('html').send(explorerHtml());
+      return;
+    }
+    next();
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: settings.gateway.maxRequestBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({
+        caller: await authenticate(
+          verifier,
+          req.headers.authorization,
+          (req.body as { query?: unknown } | undefined)?.query ?? req.query.query,
+          settings.introspectionEnabled,
+        ),
+        requestId: requestIdFrom(req.headers['x-request-id']),
+        traceparent: traceparentFrom(req.headers.traceparent),
+      }),
+    }),
+  );
+
+  const running = await listen(httpServer, options.port ?? settings.gateway.port, settings.gateway.host);
+  logger.info({ url: running.url }, 'gateway listening');
+  return {
+    ...running,
+    explorerUrl: running.url,
+    async close() {
+      await apollo.stop();
+      await running.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Logger } from '../logger.ts';
+import type { CloudEvent } from './envelope.ts';
+
+export type EventHandler = (event: CloudEvent) => Promise<void>;
+
+export interface EventSubscription {
+  /** Durable consumer name: one logical consumer, however many replicas run it. */
+  consumer: string;
+  /** Event types this consumer wants. */
+  types: readonly string[];
+  handler: EventHandler;
+}
+
+export interface EventBus {
+  /** Resolves once every interested consumer has applied the event; rejects if one failed (so it is retried). */
+  publish(event: CloudEvent): Promise<void>;
+  subscribe(subscription: EventSubscription): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded mode's bus: delivery inside one process. Publishing waits for the consumers, so a failed consumer
+ * leaves the outbox row unsent and the relay delivers it again; consumers are idempotent by event id.
+ */
+export class InProcessEventBus implements EventBus {
+  private readonly subscriptions = new Set<EventSubscription>();
+
+  constructor(private readonly logger: Logger) {}
+
+  async publish(event: CloudEvent): Promise<void> {
+    const interested = [...this.subscriptions].filter((s) => s.types.includes(event.type));
+    const results = await Promise.allSettled(interested.map((s) => s.handler(event)));
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ consumer: interested[i]!.consumer, reason: r.reason }] : []));
+    for (const f of failures) {
+      this.logger.warn({ err: f.reason, consumer: f.consumer, eventId: event.id, type: event.type }, 'consumer failed; will be redelivered');
+    }
+    if (failures.length > 0) {
+      throw new Error(`${failures.length} consumer(s) failed for ${event.type} ${event.id}: ${failures.map((f) => f.consumer).join(', ')}`);
+    }
+  }
+
+  subscribe(subscription: EventSubscription): () => void {
+    this.subscriptions.add(subscription);
+    return () => this.subscriptions.delete(subscription);
+  }
+
+  async close(): Promise<void> {
+    this.subscriptions.clear();
+  }
+}

@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { SettingsError, parseSettings } from '../src/index.ts';
+
+describe('settings', () => {
+  it('runs embedded with no settings: PGlite, development key, explorer on', () => {
+    const s = parseSettings({});
+    expect(s.databaseUrls).toEqual({ customer: undefined, interaction: undefined, case: undefined, invitation: undefined, loyalty: undefined });
+    expect(s.auth).toMatchObject({ mode: 'development', keyFile: expect.stringMatching(/\.data\/dev-signing-key\.json$/) });
+    expect(s.gateway.port).toBe(4000);
+    expect(s.subgraphUrls.case).toBe('http://localhost:4003/graphql');
+    expect(s.explorerEnabled).toBe(true);
+  });
+
+  it('gives each subgraph DATABASE_URL unless it has its own', () => {
+    const s = parseSettings({ DATABASE_URL: 'postgres://a@db/cmp', CASE_DATABASE_URL: 'postgresql://b@db2/cases' });
+    expect(s.databaseUrls.customer).toBe('postgres://a@db/cmp');
+    expect(s.databaseUrls.case).toBe('postgresql://b@db2/cases');
+  });
+
+  it('names every bad variable and the rule it breaks', () => {
+    try {
+      parseSettings({ DATABASE_URL: 'mysql://x', PORT: 'eighty', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SettingsError);
+      const { problems } = error as SettingsError;
+      expect(problems.join('\n')).toMatch(/DATABASE_URL: must be a postgres/);
+      expect(problems.join('\n')).toMatch(/PORT:/);
+      expect(problems.join('\n')).toMatch(/LOG_LEVEL:/);
+    }
+  });
+
+  it('refuses production without an identity provider, and turns the explorer off there', () => {
+    expect(() => parseSettings({ NODE_ENV: 'production' })).toThrow(/AUTH_JWKS_URL/);
+    const s = parseSettings({
+      NODE_ENV: 'production',
+      AUTH_JWKS_URL: 'https://idp.example.com/jwks',
+      AUTH_ISSUER: 'https://idp.example.com/',
+      AUTH_AUDIENCE: 'cmp',
+    });
+    expect(s.auth.mode).toBe('oidc');
+    expect(s.explorerEnabled).toBe(false);
+    expect(s.introspectionEnabled).toBe(false);
+  });
+
+  it('stops the process at boot with a clear message and exit code 78 on a bad value', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: 'not a url' },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(78);
+    expect(result.stderr).toMatch(/Invalid settings:\n {2}- DATABASE_URL: /);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

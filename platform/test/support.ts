@@ -1,0 +1,2 @@
+export * from '../src/index.ts';
+export { callerWith } from '../src/testing/callers.ts';

@@ -1,0 +1,89 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SignJWT, generateKeyPair, importJWK, base64url } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEV_AUDIENCE,
+  DEV_ISSUER,
+  createTokenVerifier,
+  loadOrCreateDevKey,
+  parseSettings,
+  signDevToken,
+  type Settings,
+  type TokenVerifier,
+} from '../src/index.ts';
+
+let settings: Settings;
+let verifier: TokenVerifier;
+
+beforeAll(async () => {
+  settings = parseSettings({ CMP_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cmp-tokens-')) });
+  verifier = await createTokenVerifier(settings);
+});
+
+async function signWithDevKey(claims: Record<string, unknown>, configure: (jwt: SignJWT) => SignJWT = (j) => j) {
+  const key = await loadOrCreateDevKey((settings.auth as { keyFile: string }).keyFile);
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.kid });
+  return configure(jwt).sign(await importJWK(key.privateJwk, 'EdDSA'));
+}
+
+const refused = (token: string) => expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+
+describe('token verification', () => {
+  it('accepts a development token and reads the caller from it', async () => {
+    const token = await signDevToken(settings, { roles: ['Customer'], customerId: '3b0e2f4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b' });
+    expect(await verifier.verify(`Bearer ${token}`)).toMatchObject({
+      roles: ['Customer'],
+      customerId: '3b0e2f4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+      loungeCode: null,
+      mfa: false,
+      token,
+    });
+  });
+
+  it('keeps one development key per data directory, even when created concurrently', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cmp-key-race-'));
+    const keys = await Promise.all(Array.from({ length: 10 }, () => loadOrCreateDevKey(path.join(dir, 'key.json'))));
+    expect(new Set(keys.map((k) => k.kid)).size).toBe(1);
+  });
+
+  it('refuses a missing token and a header that is not Bearer', async () => {
+    await expect(verifier.verify(undefined)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(verifier.verify('Basic YWRtaW46YWRtaW4=')).rejects.toThrow(/Bearer/);
+  });
+
+  it('refuses alg none', async () => {
+    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
+    const payload = base64url.encode(JSON.stringify({ roles: ['Admin'], iss: DEV_ISSUER, aud: DEV_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 }));
+    await refused(`${header}.${payload}.`);
+  });
+
+  it('refuses a wrong issuer, a wrong audience, an expired and a not-yet-valid token', async () => {
+    const valid = (j: SignJWT) => j.setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setExpirationTime('1h');
+    await refused(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setIssuer('https://evil.example.com')));
+    await refused(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setAudience('another-api')));
+    await refused(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setExpirationTime(Math.floor(Date.now() / 1000) - 120)));
+    await refused(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setNotBefore(Math.floor(Date.now() / 1000) + 3600)));
+  });
+
+  it('refuses a tampered payload and a token signed by another key', async () => {
+    const [h, , s] = (await signDevToken(settings, { roles: ['Viewer'] })).split('.');
+    const escalated = base64url.encode(JSON.stringify({ roles: ['Admin'], iss: DEV_ISSUER, aud: DEV_AUDIENCE, exp: 9_999_999_999 }));
+    await refused(`${h}.${escalated}.${s}`);
+    const { privateKey } = await generateKeyPair('EdDSA');
+    await refused(await new SignJWT({ roles: ['Admin'] }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setExpirationTime('1h').sign(privateKey));
+  });
+
+  it('refuses tokens with no known role, a Customer without its customer, a LoungeDevice without its lounge', async () => {
+    const valid = (j: SignJWT) => j.setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setExpirationTime('1h');
+    await refused(await signWithDevKey({ roles: ['Pilot'] }, valid));
+    await refused(await signWithDevKey({ roles: ['Customer'] }, valid));
+    await refused(await signWithDevKey({ roles: ['LoungeDevice'] }, valid));
+  });
+
+  it('reads MFA from the amr claim', async () => {
+    const token = await signDevToken(settings, { roles: ['DataPrivacyOfficer'], mfa: true });
+    expect((await verifier.verify(`Bearer ${token}`)).mfa).toBe(true);
+  });
+});

@@ -1,0 +1,145 @@
+import { startGateway, type RunningGateway } from '@cmp/gateway';
+import {
+  InProcessEventBus,
+  OutboxRelay,
+  createLogger,
+  type EventBus,
+  createTokenVerifier,
+  openDatabase,
+  prepareDatabase,
+  startSubgraph,
+  type DatabaseHandle,
+  type Logger,
+  type RunningSubgraph,
+  type Settings,
+  type SubgraphDefinition,
+  type SubgraphName,
+  type TokenVerifier,
+} from '@cmp/platform';
+import { readSupergraphSdl } from '@cmp/schema';
+import { ALL_SUBGRAPHS } from './subgraphs.ts';
+
+export interface RunningPlatform {
+  gateway: RunningGateway;
+  subgraphs: RunningSubgraph[];
+  databases: DatabaseHandle[];
+  bus: EventBus;
+  relays: OutboxRelay[];
+  close(): Promise<void>;
+}
+
+/**
+ * Delivers every subgraph's outbox to the bus and subscribes each subgraph's consumers. Only where producers and
+ * consumers share the bus: in one process with the in-process bus (a lone service without a shared bus keeps its
+ * events in the outbox until one is configured).
+ */
+export function startEventDelivery(
+  bus: EventBus,
+  wiring: { definition: SubgraphDefinition<unknown>; database: DatabaseHandle }[],
+  logger: Logger,
+): OutboxRelay[] {
+  for (const { definition, database } of wiring) {
+    for (const consumer of definition.consumers ?? []) {
+      bus.subscribe({ consumer: consumer.name, types: consumer.types, handler: (event) => consumer.handle(database.db, event) });
+    }
+  }
+  return wiring.map(({ definition, database }) => {
+    const relay = new OutboxRelay({
+      db: database.db,
+      outbox: definition.outbox,
+      bus,
+      logger: logger.child({ component: 'outbox-relay', service: definition.name }),
+      lockName: definition.name,
+    });
+    relay.start();
+    return relay;
+  });
+}
+
+export function openSubgraphDatabase(settings: Settings, definition: SubgraphDefinition<unknown>): Promise<DatabaseHandle> {
+  return openDatabase({
+    schema: definition.name,
+    url: settings.databaseUrls[definition.name],
+    dataDir: settings.dataDir,
+    poolSize: settings.databasePoolSize,
+  });
+}
+
+export async function startOneSubgraph(
+  settings: Settings,
+  definition: SubgraphDefinition<unknown>,
+  database: DatabaseHandle,
+  verifier: TokenVerifier,
+  logger: Logger,
+  port = settings.subgraphPorts[definition.name],
+): Promise<RunningSubgraph> {
+  return startSubgraph({
+    definition,
+    database,
+    verifier,
+    logger: logger.child({ service: definition.name }),
+    port,
+    host: settings.gateway.host,
+    introspection: settings.introspectionEnabled,
+    maxRequestBytes: settings.gateway.maxRequestBytes,
+  });
+}
+
+/**
+ * The whole platform in one process: five subgraphs on their own HTTP ports and the gateway in front, each
+ * subgraph on its own database (PGlite directory or Postgres schema). `ephemeralPorts` picks free ports.
+ */
+export async function startPlatform(
+  settings: Settings,
+  options: { migrate?: boolean; ephemeralPorts?: boolean; logger?: Logger } = {},
+): Promise<RunningPlatform> {
+  const logger = options.logger ?? createLogger({ name: 'cmp', level: settings.logLevel });
+  const verifier = await createTokenVerifier(settings);
+  const databases: DatabaseHandle[] = [];
+  const subgraphs: RunningSubgraph[] = [];
+  const bus = new InProcessEventBus(logger.child({ component: 'event-bus' }));
+  let relays: OutboxRelay[] = [];
+  try {
+    for (const definition of ALL_SUBGRAPHS) {
+      const database = await openSubgraphDatabase(settings, definition);
+      databases.push(database);
+      if (options.migrate ?? true) await prepareDatabase(definition, database);
+      subgraphs.push(
+        await startOneSubgraph(settings, definition, database, verifier, logger, options.ephemeralPorts ? 0 : undefined),
+      );
+    }
+    relays = startEventDelivery(
+      bus,
+      ALL_SUBGRAPHS.map((definition, i) => ({ definition, database: databases[i]! })),
+      logger,
+    );
+    const subgraphUrls = Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) as Record<SubgraphName, string>;
+    const gateway = await startGateway({
+      settings,
+      supergraphSdl: readSupergraphSdl(),
+      verifier,
+      logger: logger.child({ service: 'gateway' }),
+      subgraphUrls,
+      ...(options.ephemeralPorts ? { port: 0 } : {}),
+    });
+    return {
+      gateway,
+      subgraphs,
+      databases,
+      bus,
+      relays,
+      async close() {
+        await gateway.close();
+        await Promise.all(subgraphs.map((s) => s.close()));
+        await Promise.all(relays.map((r) => r.stop()));
+        await bus.close();
+        await Promise.all(databases.map((d) => d.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(relays.map((r) => r.stop()));
+    await Promise.allSettled(subgraphs.map((s) => s.close()));
+    await Promise.allSettled(databases.map((d) => d.close()));
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Demo data, created through the gateway's public API with an Admin token, so it obeys every rule a client
+ * would meet: customers, loyalty members across the tiers, cases, lounge invitations and logged interactions.
+ */
+export interface SeedSummary {
+  customers: number;
+  loyaltyAccounts: number;
+  cases: number;
+  invitations: number;
+  interactions: number;
+}
+
+interface DemoCustomer {
+  input: Record<string, unknown>;
+  tier?: string;
+  cases?: { subject: string; description: string; category: string; priority: string }[];
+  lounge?: { loungeCode: string; flightNumber: string; guests: number };
+  interactions?: { channel: string; direction: string; subject?: string; summary: string }[];
+}
+
+const DEMO: DemoCustomer[] = [
+  {
+    input: { type: 'INDIVIDUAL', title: 'Sra.', firstName: 'Lucía', lastName: 'Fernández García', primaryEmail: 'lucia.fernandez@example.com', primaryPhone: '+34 612 345 678', preferredLanguage: 'es', billingAddress: { street: 'Calle de Serrano 45', city: 'Madrid', zipCode: '28001', country: 'ES' } },
+    tier: 'PLATINO',
+    cases: [{ subject: 'Bag delayed on IB3166 from London', description: 'My suitcase did not arrive in Madrid on IB3166; tag IB123456.', category: 'BAGGAGE', priority: 'HIGH' }],
+    lounge: { loungeCode: 'MAD-VELAZQUEZ', flightNumber: 'IB6253', guests: 1 },
+    interactions: [{ channel: 'CALL', direction: 'INBOUND', summary: 'Called about the delayed bag; tracing opened with the handling agent.' }],
+  },
+  {
+    input: { type: 'INDIVIDUAL', firstName: 'James', lastName: 'Whitaker', primaryEmail: 'james.whitaker@example.co.uk', primaryPhone: '+44 20 7946 0958', preferredLanguage: 'en-GB', billingAddress: { street: '10 Downing Street', city: 'London', zipCode: 'SW1A 2AA', country: 'GB' } },
+    tier: 'ORO',
+    lounge: { loungeCode: 'MAD-DALI', flightNumber: 'IB3170', guests: 0 },
+    interactions: [{ channel: 'EMAIL', direction: 'OUTBOUND', subject: 'Your lounge invitation', summary: 'Sent the Dalí lounge invitation for today.' }],
+  },
+  {
+    input: { type: 'INDIVIDUAL', firstName: 'Carmen', lastName: 'Ruiz', primaryEmail: 'carmen.ruiz@example.es', primaryPhone: '+34 699 111 222', preferredLanguage: 'es' },
+    tier: 'INFINITA',
+    lounge: { loungeCode: 'MAD-GOYA', flightNumber: 'IB6841', guests: 1 },
+  },
+  {
+    input: { type: 'INDIVIDUAL', firstName: 'Marco', lastName: 'Bianchi', primaryEmail: 'marco.bianchi@example.it', preferredLanguage: 'it' },
+    tier: 'PLATA',
+    cases: [{ subject: 'Flight IB3250 cancelled', description: 'Cancelled two days before departure, asking about EU 261 compensation.', category: 'FLIGHT_DISRUPTION', priority: 'MEDIUM' }],
+  },
+  {
+    input: { type: 'INDIVIDUAL', firstName: 'Ana', lastName: 'Souza', primaryEmail: 'ana.souza@example.com.br', preferredLanguage: 'pt-BR' },
+    tier: 'CLASICA',
+    interactions: [{ channel: 'CHAT', direction: 'INBOUND', summary: 'Asked how to join Club Iberia Plus and earn Avios.' }],
+  },
+  {
+    input: { type: 'ENTERPRISE', companyName: 'Inditex Viajes Corporativos', primaryEmail: 'travel@inditex.example.com', primaryPhone: '+34 981 185 400', billingAddress: { street: 'Avenida de la Diputación', city: 'Arteixo', state: 'A Coruña', zipCode: '15142', country: 'ES' } },
+    cases: [{ subject: 'Corporate fare invoice correction', description: 'The March invoice lists the wrong cost centre for twelve tickets.', category: 'REFUND', priority: 'LOW' }],
+  },
+  {
+    input: { type: 'SMALL_BUSINESS', companyName: 'Viajes Sol y Mar SL', primaryEmail: 'reservas@solymar.example.es', preferredLanguage: 'es' },
+  },
+  {
+    input: { type: 'GOVERNMENT', companyName: 'Ministerio de Ejemplo', primaryEmail: 'viajes@ministerio.example.es' },
+    interactions: [{ channel: 'MEETING', direction: 'OUTBOUND', subject: 'Annual travel agreement', summary: 'Quarterly review of the government travel agreement.' }],
+  },
+];
+
+type Graphql = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
+export function graphqlClient(url: string, token: string): Graphql {
+  return async <T>(query: string, variables: Record<string, unknown> = {}) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+    if (body.errors?.length) {
+      throw new Error(body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '));
+    }
+    return body.data as T;
+  };
+}
+
+export async function seedDemoData(graphql: Graphql, now = new Date()): Promise<SeedSummary> {
+  const summary: SeedSummary = { customers: 0, loyaltyAccounts: 0, cases: 0, invitations: 0, interactions: 0 };
+  for (const demo of DEMO) {
+    const { createCustomer } = await graphql<{ createCustomer: { id: string } }>(
+      'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }',
+      { input: demo.input },
+    );
+    const customerId = createCustomer.id;
+    summary.customers++;
+    if (demo.tier) {
+      await graphql('mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { id } }', {
+        input: { customerId, tier: demo.tier },
+      });
+      summary.loyaltyAccounts++;
+    }
+    for (const c of demo.cases ?? []) {
+      await graphql('mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }', { input: { customerId, ...c } });
+      summary.cases++;
+    }
+    if (demo.lounge) {
+      const validFrom = new Date(now.getTime() - 60 * 60_000).toISOString();
+      const validUntil = new Date(now.getTime() + 12 * 60 * 60_000).toISOString();
+      await graphql('mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id } }', {
+        input: { customerId, validFrom, validUntil, ...demo.lounge },
+      });
+      summary.invitations++;
+    }
+    for (const i of demo.interactions ?? []) {
+      await graphql('mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
+        input: { customerId, ...i },
+      });
+      summary.interactions++;
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,39 @@
+/**
+ * One service per process, as docker-compose and Kubernetes run them: `tsx scripts/serve.ts <gateway|customer|...>`.
+ * Migrations are not applied here; `pnpm db:migrate` runs once per release.
+ */
+import { startGateway } from '@cmp/gateway';
+import { createLogger, createTokenVerifier, loadSettingsOrExit, type RunningServer } from '@cmp/platform';
+import { readSupergraphSdl } from '@cmp/schema';
+import { openSubgraphDatabase, startOneSubgraph } from './platform.ts';
+import { ALL_SUBGRAPHS } from './subgraphs.ts';
+
+const service = process.argv[2];
+const names = ['gateway', ...ALL_SUBGRAPHS.map((d) => d.name)];
+if (!service || !names.includes(service)) {
+  process.stderr.write(`usage: tsx scripts/serve.ts <${names.join('|')}>\n`);
+  process.exit(2);
+}
+
+const settings = loadSettingsOrExit();
+const logger = createLogger({ name: service, level: settings.logLevel });
+const verifier = await createTokenVerifier(settings);
+let running: RunningServer;
+let release = async () => {};
+if (service === 'gateway') {
+  running = await startGateway({ settings, supergraphSdl: readSupergraphSdl(), verifier, logger });
+} else {
+  const definition = ALL_SUBGRAPHS.find((d) => d.name === service)!;
+  const database = await openSubgraphDatabase(settings, definition);
+  running = await startOneSubgraph(settings, definition, database, verifier, logger);
+  release = () => database.close();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    logger.info({ signal }, 'shutting down');
+    await running.close();
+    await release();
+    process.exit(0);
+  });
+}
