@@ -14,3 +14,4 @@ export * from './events/bus.ts';
 export * from './events/consumer.ts';
 export * from './events/envelope.ts';
 export * from './events/relay.ts';
+export * from './loaders.ts';

@@ -33,13 +33,13 @@ export function contextFor<T>(definition: SubgraphDefinition<T>, database: Datab
   };
 }
 
-export interface ExecutionResultLike<T = Record<string, unknown>> {
+export interface ExecutionResultLike<T = any> {
   data?: T | null;
   errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown>; path?: ReadonlyArray<string | number> }>;
 }
 
 /** Runs one operation through the subgraph's Apollo Server (formatting and plugins included) as `caller`. */
-export async function execute<T = Record<string, unknown>>(
+export async function execute<T = any>(
   apollo: ApolloServer<SubgraphContext<unknown>>,
   context: SubgraphContext<unknown>,
   query: string,

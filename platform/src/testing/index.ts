@@ -1,2 +1,3 @@
 export * from './callers.ts';
 export * from './database.ts';
+export * from './harness.ts';

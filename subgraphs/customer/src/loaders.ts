@@ -1,4 +1,4 @@
-import type { Database } from '@cmp/platform';
+import { alignOne, type Database } from '@cmp/platform';
 import DataLoader from 'dataloader';
 import { findCustomersByIds } from './db/customers.repo.ts';
 import type { CustomerRow } from './db/schema.ts';
@@ -6,11 +6,9 @@ import type { CustomerRow } from './db/schema.ts';
 /** Per-request loaders: one query per entity type and level, never one per row. */
 export function createLoaders(db: Database) {
   return {
-    customerById: new DataLoader<string, CustomerRow | null>(async (ids) => {
-      const rows = await findCustomersByIds(db, ids);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    customerById: new DataLoader<string, CustomerRow | null>(async (ids) =>
+      alignOne(ids, await findCustomersByIds(db, ids), (c) => c.id),
+    ),
   };
 }
 

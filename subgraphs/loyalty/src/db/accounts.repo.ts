@@ -1,0 +1,34 @@
+import { resultRows, type Executor } from '@cmp/platform';
+import { asc, inArray, sql } from 'drizzle-orm';
+import { accounts, tierHistory, type AccountRow, type TierChangeRow } from './schema.ts';
+
+export async function nextMemberSequence(db: Executor): Promise<number> {
+  const result = await db.execute(sql`select nextval('loyalty.member_number_seq')::text as n`);
+  return Number(resultRows<{ n: string }>(result)[0]!.n);
+}
+
+export async function insertAccount(db: Executor, values: typeof accounts.$inferInsert): Promise<AccountRow> {
+  const [row] = await db.insert(accounts).values(values).returning();
+  return row!;
+}
+
+export async function insertTierChange(db: Executor, values: typeof tierHistory.$inferInsert): Promise<TierChangeRow> {
+  const [row] = await db.insert(tierHistory).values(values).returning();
+  return row!;
+}
+
+export function findAccountsByIds(db: Executor, ids: readonly string[]): Promise<AccountRow[]> {
+  return db.select().from(accounts).where(inArray(accounts.id, [...ids]));
+}
+
+export function findAccountsByCustomerIds(db: Executor, customerIds: readonly string[]): Promise<AccountRow[]> {
+  return db.select().from(accounts).where(inArray(accounts.customerId, [...customerIds]));
+}
+
+export function findTierHistory(db: Executor, accountIds: readonly string[]): Promise<TierChangeRow[]> {
+  return db
+    .select()
+    .from(tierHistory)
+    .where(inArray(tierHistory.accountId, [...accountIds]))
+    .orderBy(asc(tierHistory.changedAt), asc(tierHistory.id));
+}

@@ -1,0 +1,21 @@
+import { alignMany, alignOne, type Database } from '@cmp/platform';
+import DataLoader from 'dataloader';
+import { findAccountsByCustomerIds, findAccountsByIds, findTierHistory } from './db/accounts.repo.ts';
+import type { AccountRow, TierChangeRow } from './db/schema.ts';
+
+/** Per-request loaders: one query per entity type and level, never one per row. */
+export function createLoaders(db: Database) {
+  return {
+    accountById: new DataLoader<string, AccountRow | null>(async (ids) =>
+      alignOne(ids, await findAccountsByIds(db, ids), (a) => a.id),
+    ),
+    accountByCustomerId: new DataLoader<string, AccountRow | null>(async (customerIds) =>
+      alignOne(customerIds, await findAccountsByCustomerIds(db, customerIds), (a) => a.customerId),
+    ),
+    tierHistoryByAccountId: new DataLoader<string, TierChangeRow[]>(async (accountIds) =>
+      alignMany(accountIds, await findTierHistory(db, accountIds), (r) => r.accountId),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
