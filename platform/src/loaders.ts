@@ -1,3 +1,5 @@
+import DataLoader from 'dataloader';
+
 /** Helpers for DataLoader batch functions: results must come back in the order of the keys. */
 export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -18,4 +20,21 @@ export function alignOne<T>(keys: readonly string[], rows: readonly T[], key: (r
 export function alignMany<T>(keys: readonly string[], rows: readonly T[], key: (row: T) => string): T[][] {
   const groups = groupBy(rows, key);
   return keys.map((k) => groups.get(k) ?? []);
+}
+
+/**
+ * Loaders for a list field with arguments (`cases(status: ...)`): one DataLoader per distinct argument set, so
+ * every parent asking the same thing in one request is served by a single query.
+ */
+export function loaderPerArguments<A, V>(batch: (keys: readonly string[], args: A) => Promise<V[]>) {
+  const loaders = new Map<string, DataLoader<string, V>>();
+  return (key: string, args: A): Promise<V> => {
+    const id = JSON.stringify(args);
+    let loader = loaders.get(id);
+    if (!loader) {
+      loader = new DataLoader<string, V>((keys) => batch(keys, args));
+      loaders.set(id, loader);
+    }
+    return loader.load(key);
+  };
 }

@@ -1,0 +1,55 @@
+import { defineOutbox } from '@cmp/platform';
+import { date, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_STATUSES } from '../domain/rules.ts';
+
+export const caseSchema = pgSchema('case');
+
+export const cases = caseSchema.table(
+  'cases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseNumber: text('case_number').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    subject: text('subject').notNull(),
+    description: text('description').notNull(),
+    category: text('category', { enum: CASE_CATEGORIES }).notNull(),
+    priority: text('priority', { enum: CASE_PRIORITIES }).notNull(),
+    status: text('status', { enum: CASE_STATUSES }).notNull().default('NEW'),
+    openedBy: text('opened_by').notNull(),
+    openedVia: text('opened_via', { enum: ['AGENT', 'SELF_SERVICE'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('cases_case_number_key').on(t.caseNumber),
+    index('cases_customer_idx').on(t.customerId, t.createdAt),
+    index('cases_open_idx').on(t.status, t.priority, t.createdAt),
+  ],
+);
+
+/** One row per UTC day: the last case number handed out that day. */
+export const caseNumberCounters = caseSchema.table('case_number_counters', {
+  day: date('day').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+export const caseHistory = caseSchema.table(
+  'case_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    fromStatus: text('from_status', { enum: CASE_STATUSES }),
+    toStatus: text('to_status', { enum: CASE_STATUSES }).notNull(),
+    note: text('note').notNull(),
+    actor: text('actor').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('case_history_case_idx').on(t.caseId, t.at)],
+);
+
+export type CaseRow = typeof cases.$inferSelect;
+export type CaseHistoryRow = typeof caseHistory.$inferSelect;
+
+export const outbox = defineOutbox(caseSchema);

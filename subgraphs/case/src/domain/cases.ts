@@ -1,0 +1,51 @@
+import { recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
+import { insertCase, insertHistory, nextCaseSequence } from '../db/cases.repo.ts';
+import { outbox, type CaseRow } from '../db/schema.ts';
+import { DESCRIPTION_MAX, SUBJECT_MAX, formatCaseNumber, type CaseCategory, type CasePriority } from './rules.ts';
+
+export interface OpenCaseInput {
+  customerId: string;
+  subject: string;
+  description: string;
+  category: CaseCategory;
+  priority?: CasePriority | null;
+}
+
+/** Opens a case as NEW with its number, its first history row and a CustomerComplaintReceived event. */
+export async function openCase(
+  db: Database,
+  caller: Caller,
+  events: EventContext,
+  input: OpenCaseInput,
+  openedVia: 'AGENT' | 'SELF_SERVICE',
+  now = new Date(),
+): Promise<CaseRow> {
+  const customerId = requireUuid('customerId', input.customerId);
+  const subject = requireLength('subject', input.subject, { min: 1, max: SUBJECT_MAX });
+  const description = requireLength('description', input.description, { min: 1, max: DESCRIPTION_MAX });
+  const priority = input.priority ?? 'MEDIUM';
+  return db.transaction(async (tx) => {
+    const sequence = await nextCaseSequence(tx, now.toISOString().slice(0, 10));
+    const opened = await insertCase(tx, {
+      caseNumber: formatCaseNumber(now, sequence),
+      customerId,
+      subject,
+      description,
+      category: input.category,
+      priority,
+      openedBy: caller.subject,
+      openedVia,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await insertHistory(tx, { caseId: opened.id, fromStatus: null, toStatus: 'NEW', note: 'Case opened', actor: caller.subject, at: now });
+    await recordEvent(tx, outbox, events, {
+      type: 'cmp.case.CustomerComplaintReceived',
+      aggregateType: 'Case',
+      aggregateId: opened.id,
+      customerId,
+      data: { caseId: opened.id, caseNumber: opened.caseNumber, customerId, category: opened.category, priority, subject },
+    });
+    return opened;
+  });
+}
