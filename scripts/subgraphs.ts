@@ -1,5 +1,15 @@
 import type { SubgraphDefinition } from '@cmp/platform';
+import { caseSubgraph } from '@cmp/subgraph-case';
 import { customerSubgraph } from '@cmp/subgraph-customer';
+import { interactionSubgraph } from '@cmp/subgraph-interaction';
+import { invitationSubgraph } from '@cmp/subgraph-invitation';
+import { loyaltySubgraph } from '@cmp/subgraph-loyalty';
 
 /** Every subgraph of the platform, in start order. */
-export const ALL_SUBGRAPHS: SubgraphDefinition<unknown>[] = [customerSubgraph] as SubgraphDefinition<unknown>[];
+export const ALL_SUBGRAPHS = [
+  customerSubgraph,
+  interactionSubgraph,
+  caseSubgraph,
+  invitationSubgraph,
+  loyaltySubgraph,
+] as SubgraphDefinition<unknown>[];

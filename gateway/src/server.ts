@@ -11,7 +11,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
   errorReportingPlugin,
-  isClientSafeCode,
   listen,
   requestIdFrom,
   traceparentFrom,
@@ -22,7 +21,6 @@ import {
   type TokenVerifier,
 } from '@cmp/platform';
 import express from 'express';
-import type { GraphQLFormattedError } from 'graphql';
 import { authenticate, type GatewayContext } from './context.ts';
 import { AuthenticatedDataSource } from './data-source.ts';
 import { explorerHtml } from './explorer.ts';
@@ -42,27 +40,11 @@ export interface RunningGateway extends RunningServer {
   explorerUrl: string;
 }
 
-const formatSubgraphSafeError = createErrorFormatter();
-
 /**
- * Subgraph errors arrive already formatted by their subgraph and keep their code. A failed fetch (subgraph down
- * or too slow) names the service but never its internal address.
+ * Subgraph errors arrive already formatted by their subgraph (code, field, request id) and pass as they are;
+ * the gateway's own failures go through the same formatter as a subgraph's, so nothing internal leaks.
  */
-function formatGatewayError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const extensions = (formatted.extensions ?? {}) as Record<string, unknown>;
-  const serviceName = extensions.serviceName;
-  if (serviceName && !isClientSafeCode(extensions.code) && extensions.code !== 'INTERNAL_SERVER_ERROR') {
-    return {
-      message: `The ${String(serviceName)} service is unavailable; its fields are missing from this answer`,
-      path: formatted.path,
-      extensions: { code: 'SERVICE_UNAVAILABLE', serviceName },
-    };
-  }
-  if (extensions.code === 'INTERNAL_SERVER_ERROR' && serviceName) {
-    return { message: formatted.message, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName } };
-  }
-  return formatSubgraphSafeError(formatted, error);
-}
+const formatGatewayError = createErrorFormatter();
 
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { settings, logger, verifier } = options;
@@ -73,7 +55,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      new AuthenticatedDataSource(subgraphUrls[name as SubgraphName] ?? url!, settings.gateway.subgraphTimeoutMs),
+      new AuthenticatedDataSource(name, subgraphUrls[name as SubgraphName] ?? url!, settings.gateway.subgraphTimeoutMs),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
 

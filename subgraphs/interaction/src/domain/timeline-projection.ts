@@ -1,0 +1,37 @@
+import type { CloudEvent } from '@cmp/platform';
+import type { NewTimelineEntry } from '../db/schema.ts';
+import type { TimelineEntryType } from './types.ts';
+
+type Describe = (data: Record<string, unknown>) => string;
+
+/** How each other subgraph's event reads on the customer's timeline. */
+const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe }> = {
+  'cmp.customer.CustomerCreated': { type: 'PROFILE', describe: (d) => `Customer ${d.customerNumber} created` },
+  'cmp.loyalty.LoyaltyMemberEnrolled': {
+    type: 'LOYALTY',
+    describe: (d) => `Joined Club Iberia Plus at ${d.tier} (${d.memberNumber})`,
+  },
+  'cmp.case.CustomerComplaintReceived': { type: 'CASE', describe: (d) => `Case ${d.caseNumber} opened: ${d.subject}` },
+  'cmp.invitation.InvitationIssued': {
+    type: 'INVITATION',
+    describe: (d) => `Lounge invitation to ${d.loungeCode} for ${d.flightNumber}`,
+  },
+};
+
+export const PROJECTED_EVENT_TYPES = Object.keys(PROJECTIONS);
+
+/** The timeline entry for an event, or null when the event concerns no customer or is not shown. */
+export function timelineEntryFor(event: CloudEvent): NewTimelineEntry | null {
+  const projection = PROJECTIONS[event.type];
+  if (!projection || !event.customerid) return null;
+  const [sourceType, sourceId] = event.subject.split('/', 2);
+  return {
+    customerId: event.customerid,
+    occurredAt: new Date(event.time),
+    type: projection.type,
+    summary: projection.describe(event.data),
+    sourceType: sourceType!,
+    sourceId: sourceId ?? event.subject,
+    eventId: event.id,
+  };
+}

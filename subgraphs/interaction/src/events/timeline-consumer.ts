@@ -1,0 +1,13 @@
+import type { EventConsumer } from '@cmp/platform';
+import { insertTimelineEntry } from '../db/timeline.repo.ts';
+import { PROJECTED_EVENT_TYPES, timelineEntryFor } from '../domain/timeline-projection.ts';
+
+/** Projects other subgraphs' events onto the customer timeline; idempotent through the entry's event id. */
+export const timelineConsumer: EventConsumer = {
+  name: 'interaction.timeline',
+  types: PROJECTED_EVENT_TYPES,
+  async handle(db, event) {
+    const entry = timelineEntryFor(event);
+    if (entry) await insertTimelineEntry(db, entry);
+  },
+};

@@ -1,0 +1,39 @@
+import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid } from '@cmp/platform';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import { logInteraction } from '../domain/interactions.ts';
+import { timelinePage, toConnection } from '../domain/timeline.ts';
+
+export const resolvers: Resolvers<Context> = {
+  DateTime: DateTimeResolver,
+  Query: {
+    interaction: async (_parent, { id }, { caller, loaders }) => {
+      const row = await loaders.interactionById.load(requireUuid('id', id));
+      if (row) requireCustomerAccess(caller, row.customerId, Privilege.CustomerRead);
+      return row;
+    },
+  },
+  Mutation: {
+    logInteraction: (_parent, { input }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.InteractionLog);
+      return logInteraction(db, caller, events, input);
+    },
+  },
+  Interaction: {
+    __resolveReference: async (reference, { caller, loaders }) => {
+      const row = await loaders.interactionById.load(reference.id);
+      if (row) requireCustomerAccess(caller, row.customerId, Privilege.CustomerRead);
+      return row;
+    },
+    customer: (row) => ({ id: row.customerId }),
+  },
+  Customer: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    timeline: async (customer, { first, after, types }, { caller, loaders }) => {
+      requireCustomerAccess(caller, customer.id, Privilege.CustomerRead);
+      const page = timelinePage(first, after, types);
+      return toConnection(await loaders.timelineOfCustomer(customer.id, page), page.limit);
+    },
+  },
+};

@@ -1,0 +1,5 @@
+import type { InteractionRow, TimelineEntryRow } from './db/schema.ts';
+
+export type InteractionMapper = InteractionRow;
+export type TimelineEntryMapper = TimelineEntryRow;
+export type CustomerMapper = { id: string };
