@@ -24,7 +24,7 @@ export function createLogger(options: { name: string; level?: string }): Logger 
     name: options.name,
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    base: { service: options.name },
+    base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }

@@ -108,13 +108,18 @@ export async function prepareTemplateDatabase(
   const template = `cmp_template_${randomBytes(6).toString('hex')}`;
   await dropOrCreate(serverUrl, `create database "${template}"`);
   const url = withDatabase(serverUrl, template);
-  for (const d of definitions) {
-    const handle = await openDatabase({ schema: d.name, url, poolSize: 1 });
-    try {
-      await prepareDatabase(d, handle);
-    } finally {
-      await handle.close();
+  try {
+    for (const d of definitions) {
+      const handle = await openDatabase({ schema: d.name, url, poolSize: 1 });
+      try {
+        await prepareDatabase(d, handle);
+      } finally {
+        await handle.close();
+      }
     }
+  } catch (error) {
+    await dropTemplateDatabase(serverUrl, template);
+    throw error;
   }
   return template;
 }
