@@ -3,7 +3,7 @@
  *   pnpm token --role <Role> [--customer <customerId>] [--lounge <loungeCode>] [--mfa] [--ttl 12h]
  */
 import { parseArgs } from 'node:util';
-import { ROLES, SettingsError, isRole, loadSettingsOrExit, signDevToken, type Role } from '@cmp/platform';
+import { ROLES, isRole, loadSettingsOrExit, signDevToken, type Role } from '@cmp/platform';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\nusage: pnpm token --role <Role> [--customer <customerId>] [--lounge <loungeCode>] [--mfa] [--ttl 12h]\n`);
@@ -20,7 +20,7 @@ const { values } = parseArgs({
     subject: { type: 'string' },
   },
   strict: true,
-}) ;
+});
 
 const roles = (values.role ?? []).flatMap((r) => r.split(','));
 if (roles.length === 0) fail(`--role is required; one of ${ROLES.join(', ')}`);
@@ -38,6 +38,5 @@ try {
   });
   process.stdout.write(`${token}\n`);
 } catch (error) {
-  if (error instanceof SettingsError) fail(error.message);
   fail((error as Error).message);
 }

@@ -1,5 +1,5 @@
-import { createSubgraphApollo, createLogger, type Caller } from '@cmp/platform';
-import { callerWith, contextFor, createTestDatabase, execute, type TestDatabase } from '@cmp/platform/testing';
+import type { Caller } from '@cmp/platform';
+import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerSubgraph } from '../src/index.ts';
 import { outbox } from '../src/db/schema.ts';
@@ -16,13 +16,9 @@ const READ = /* GraphQL */ `
   query Read($id: ID!) { customer(id: $id) { id customerNumber displayName primaryEmail } }
 `;
 
-let database: TestDatabase;
-const apollo = createSubgraphApollo(customerSubgraph, createLogger({ name: 'test', level: 'silent' }));
+let h: SubgraphHarness;
 const admin = callerWith('Admin');
-
-function run(caller: Caller, query: string, variables: Record<string, unknown> = {}) {
-  return execute(apollo as never, contextFor(customerSubgraph, database.handles.customer, caller) as never, query, variables);
-}
+const run = (caller: Caller, query: string, variables: Record<string, unknown> = {}) => h.run(caller, query, variables);
 
 const individual = (overrides: Record<string, unknown> = {}) => ({
   type: 'INDIVIDUAL',
@@ -35,21 +31,17 @@ const individual = (overrides: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  database = await createTestDatabase([customerSubgraph]);
-  await apollo.start();
+  h = await startSubgraphHarness(customerSubgraph);
 });
-afterAll(async () => {
-  await apollo.stop();
-  await database?.close();
-});
+afterAll(() => h?.close());
 
 describe('createCustomer', () => {
   it('creates an individual with a sequential customer number, E.164 phone and normalised country', async () => {
     const first = await run(admin, CREATE, { input: individual() });
     const second = await run(admin, CREATE, { input: individual() });
     expect(first.errors).toBeUndefined();
-    const a = (first.data as any).createCustomer;
-    const b = (second.data as any).createCustomer;
+    const a = first.data.createCustomer;
+    const b = second.data.createCustomer;
     expect(a).toMatchObject({
       type: 'INDIVIDUAL',
       status: 'ACTIVE',
@@ -66,7 +58,7 @@ describe('createCustomer', () => {
     const ok = await run(admin, CREATE, {
       input: { type: 'ENTERPRISE', companyName: 'Inditex SA', primaryEmail: 'travel@inditex.example.com' },
     });
-    expect((ok.data as any).createCustomer).toMatchObject({ segment: 'CORPORATE', displayName: 'Inditex SA' });
+    expect(ok.data.createCustomer).toMatchObject({ segment: 'CORPORATE', displayName: 'Inditex SA' });
 
     const missing = await run(admin, CREATE, { input: { type: 'ENTERPRISE', primaryEmail: 'x@corp.example.com' } });
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'companyName' });
@@ -76,8 +68,8 @@ describe('createCustomer', () => {
     const created = (await run(admin, CREATE, { input: individual() })).data as any;
     const id = created.createCustomer.id;
     const read = await run(callerWith('Viewer'), READ, { id });
-    expect((read.data as any).customer).toMatchObject({ id, customerNumber: created.createCustomer.customerNumber });
-    const events = await database.handles.customer.db.select().from(outbox);
+    expect(read.data.customer).toMatchObject({ id, customerNumber: created.createCustomer.customerNumber });
+    const events = await h.handle.db.select().from(outbox);
     const event = events.find((e) => e.aggregateId === id);
     expect(event).toMatchObject({ type: 'cmp.customer.CustomerCreated', customerId: id, source: 'cmp.customer' });
     expect(event?.publishedAt).toBeNull();
@@ -108,7 +100,7 @@ describe('createCustomer', () => {
 
   it('gives 100 concurrent creations 100 distinct customer numbers', async () => {
     const results = await Promise.all(Array.from({ length: 100 }, () => run(admin, CREATE, { input: individual() })));
-    const numbers = results.map((r) => (r.data as any).createCustomer.customerNumber);
+    const numbers = results.map((r) => r.data.createCustomer.customerNumber);
     expect(new Set(numbers).size).toBe(100);
   });
 });
@@ -123,10 +115,10 @@ describe('access', () => {
   });
 
   it('lets a Customer token read itself and nobody else', async () => {
-    const mine = ((await run(admin, CREATE, { input: individual() })).data as any).createCustomer.id;
-    const other = ((await run(admin, CREATE, { input: individual() })).data as any).createCustomer.id;
+    const mine = (await run(admin, CREATE, { input: individual() })).data.createCustomer.id;
+    const other = (await run(admin, CREATE, { input: individual() })).data.createCustomer.id;
     const self = callerWith('Customer', { customerId: mine });
-    expect(((await run(self, READ, { id: mine })).data as any).customer.id).toBe(mine);
+    expect((await run(self, READ, { id: mine })).data.customer.id).toBe(mine);
     const denied = await run(self, READ, { id: other });
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -134,7 +126,7 @@ describe('access', () => {
   it('answers null for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
     const unknown = await run(admin, READ, { id: '00000000-0000-4000-8000-000000000000' });
     expect(unknown.errors).toBeUndefined();
-    expect((unknown.data as any).customer).toBeNull();
+    expect(unknown.data.customer).toBeNull();
     const malformed = await run(admin, READ, { id: 'abc' });
     expect(malformed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
   });
