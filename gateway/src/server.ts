@@ -66,6 +66,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     gateway,
     formatError: formatGatewayError,
     includeStacktraceInErrorResponses: false,
+    // The process owns shutdown (close servers, stop relays, close databases); Apollo must not race it.
+    stopOnTerminationSignals: false,
     introspection: settings.introspectionEnabled,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

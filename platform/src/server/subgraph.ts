@@ -85,6 +85,8 @@ export function createSubgraphApollo<TLoaders>(
     ]),
     formatError: createErrorFormatter({ constraintErrors: definition.constraintErrors }),
     includeStacktraceInErrorResponses: false,
+    // The process owns shutdown (close servers, stop relays, close databases); Apollo must not race it.
+    stopOnTerminationSignals: false,
     introspection: options.introspection ?? true,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
