@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -10,7 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { DocumentNode } from 'graphql';
+import { parse, type DocumentNode } from 'graphql';
 import type { Caller } from '../auth/caller.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { SubgraphName } from '../config.ts';
@@ -64,6 +66,21 @@ export interface StartSubgraphOptions<TLoaders> {
 export interface RunningSubgraph extends RunningServer {
   name: SubgraphName;
   apollo: ApolloServer<SubgraphContext<unknown>>;
+}
+
+/**
+ * A subgraph's definition from its package layout: `schema.graphql` beside the module that calls this, and the
+ * drizzle migrations in `../drizzle`.
+ */
+export function defineSubgraph<TLoaders>(
+  moduleUrl: string,
+  definition: Omit<SubgraphDefinition<TLoaders>, 'typeDefs' | 'migrationsFolder'>,
+): SubgraphDefinition<TLoaders> {
+  return {
+    ...definition,
+    typeDefs: parse(readFileSync(new URL('./schema.graphql', moduleUrl), 'utf8')),
+    migrationsFolder: fileURLToPath(new URL('../drizzle', moduleUrl)),
+  };
 }
 
 /** Applies migrations and reference data: at start in embedded mode, by `pnpm db:migrate` in server mode. */

@@ -1,18 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { SubgraphDefinition } from '@cmp/platform';
-import { parse } from 'graphql';
+import { defineSubgraph } from '@cmp/platform';
 import { outbox } from './db/schema.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
-export const loyaltySubgraph: SubgraphDefinition<Loaders> = {
+export const loyaltySubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'loyalty',
-  typeDefs,
   resolvers,
-  migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   createLoaders,
   outbox,
   constraintErrors: {
@@ -22,4 +15,4 @@ export const loyaltySubgraph: SubgraphDefinition<Loaders> = {
       message: 'customerId: this customer is already a Club Iberia Plus member',
     },
   },
-};
+});

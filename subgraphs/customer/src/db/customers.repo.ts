@@ -1,10 +1,9 @@
-import { resultRows, type Executor } from '@cmp/platform';
-import { inArray, sql } from 'drizzle-orm';
+import { nextSequenceValue, type Executor } from '@cmp/platform';
+import { inArray } from 'drizzle-orm';
 import { customers, type CustomerRow, type NewCustomerRow } from './schema.ts';
 
-export async function nextCustomerSequence(db: Executor): Promise<number> {
-  const result = await db.execute(sql`select nextval('customer.customer_number_seq')::text as n`);
-  return Number(resultRows<{ n: string }>(result)[0]!.n);
+export function nextCustomerSequence(db: Executor): Promise<number> {
+  return nextSequenceValue(db, 'customer.customer_number_seq');
 }
 
 export async function insertCustomer(db: Executor, values: NewCustomerRow): Promise<CustomerRow> {

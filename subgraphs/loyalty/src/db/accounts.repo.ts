@@ -1,10 +1,9 @@
-import { resultRows, type Executor } from '@cmp/platform';
-import { asc, inArray, sql } from 'drizzle-orm';
+import { nextSequenceValue, type Executor } from '@cmp/platform';
+import { asc, inArray } from 'drizzle-orm';
 import { accounts, tierHistory, type AccountRow, type TierChangeRow } from './schema.ts';
 
-export async function nextMemberSequence(db: Executor): Promise<number> {
-  const result = await db.execute(sql`select nextval('loyalty.member_number_seq')::text as n`);
-  return Number(resultRows<{ n: string }>(result)[0]!.n);
+export function nextMemberSequence(db: Executor): Promise<number> {
+  return nextSequenceValue(db, 'loyalty.member_number_seq');
 }
 
 export async function insertAccount(db: Executor, values: typeof accounts.$inferInsert): Promise<AccountRow> {
