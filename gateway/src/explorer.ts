@@ -1,7 +1,9 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
-const DEFAULT_QUERY = `# Paste a token from \`pnpm token --role Admin\` into Headers as
-# { "Authorization": "Bearer <token>" }, then run:
+const DEFAULT_QUERY = `# Docs load without a token. To run operations:
+#   pnpm token --role Admin
+# then under Headers: { "Authorization": "Bearer <token>" }
+# and under Variables: { "id": "<a customer id>" }
 query Customer360($id: ID!) {
   customer(id: $id) {
     customerNumber
@@ -26,7 +28,6 @@ export function explorerHtml(): string {
     title: 'Customer Platform · GraphQL explorer',
     endpoint: '/graphql',
     defaultQuery: DEFAULT_QUERY,
-    headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
     subscriptionsProtocol: 'WS',
   });
   return cached;
