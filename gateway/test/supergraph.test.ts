@@ -1,3 +1,4 @@
+import type { CloudEvent } from '@cmp/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
 
@@ -140,6 +141,29 @@ describe('the supergraph through the gateway', () => {
     }, admin);
     expect(again.status).toBe(200);
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'CUST-002', field: 'primaryEmail' });
+  });
+});
+
+describe('request context', () => {
+  it("carries the caller's traceparent from the gateway through the subgraph into the event it emits", async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const seen = new Promise<CloudEvent>((resolve) => {
+      const unsubscribe = t.platform.bus.subscribe({
+        consumer: 'spec.trace',
+        types: ['cmp.customer.CustomerCreated'],
+        handler: async (event) => {
+          if (event.traceparent === traceparent) {
+            unsubscribe();
+            resolve(event);
+          }
+        },
+      });
+    });
+    const result = await post(t.url, CREATE_CUSTOMER, {
+      input: { type: 'INDIVIDUAL', firstName: 'Traza', lastName: 'Prueba', primaryEmail: 'traza.prueba@example.com' },
+    }, { ...admin, traceparent, 'x-request-id': 'req-trace-000001' });
+    const event = await seen;
+    expect(event).toMatchObject({ source: 'cmp.customer', customerid: result.data.createCustomer.id, traceparent });
   });
 });
 
