@@ -73,6 +73,7 @@ export async function startOneSubgraph(
   logger: Logger,
   port = settings.subgraphPorts[definition.name],
 ): Promise<RunningSubgraph> {
+  definition.configure?.(settings, logger.child({ service: definition.name }));
   return startSubgraph({
     definition,
     database,

@@ -63,6 +63,9 @@ const settingsSchema = z
     EXPLORER_ENABLED: booleanFlag.optional(),
     INTROSPECTION_ENABLED: booleanFlag.optional(),
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    LOYALTY_EXTERNAL_URL: z.string().url().optional(),
+    LOYALTY_EXTERNAL_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
+    LOYALTY_EXTERNAL_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -100,6 +103,8 @@ export interface Settings {
     | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string };
   explorerEnabled: boolean;
   introspectionEnabled: boolean;
+  /** The airline's loyalty system of record, when accounts are mirrored from it. */
+  externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
 }
 
 export const DEV_ISSUER = 'cmp-development';
@@ -163,6 +168,9 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         },
     explorerEnabled: s.EXPLORER_ENABLED ?? !production,
     introspectionEnabled: s.INTROSPECTION_ENABLED ?? !production,
+    externalLoyalty: s.LOYALTY_EXTERNAL_URL
+      ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
+      : null,
   };
 }
 

@@ -15,3 +15,4 @@ export * from './events/consumer.ts';
 export * from './events/envelope.ts';
 export * from './events/relay.ts';
 export * from './loaders.ts';
+export * from './pagination.ts';

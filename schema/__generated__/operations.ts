@@ -18,6 +18,19 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+export type AccruePointsInput = {
+  accountId: Scalars['ID']['input'];
+  avios: Scalars['Int']['input'];
+  description: Scalars['String']['input'];
+  elitePoints?: InputMaybe<Scalars['Int']['input']>;
+  /** Your transaction id (e.g. the flight coupon or order number); at most 100 characters. */
+  externalId: Scalars['String']['input'];
+  /** Qualifying flights this accrual counts for. */
+  flights?: InputMaybe<Scalars['Int']['input']>;
+  occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  source: LedgerEntrySource;
+};
+
 export type Address = {
   __typename?: 'Address';
   city: Scalars['String']['output'];
@@ -36,6 +49,23 @@ export type AddressInput = {
   street: Scalars['String']['input'];
   zipCode: Scalars['String']['input'];
 };
+
+export type AdjustPointsInput = {
+  accountId: Scalars['ID']['input'];
+  /** Signed correction. */
+  avios?: Scalars['Int']['input'];
+  /** Signed correction. */
+  elitePoints?: Scalars['Int']['input'];
+  externalId: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+};
+
+/** The cabin of the day's flight. */
+export type Cabin =
+  | 'BUSINESS'
+  | 'ECONOMY'
+  | 'FIRST'
+  | 'PREMIUM_ECONOMY';
 
 /** A complaint, baggage claim or service request. */
 export type Case = {
@@ -187,10 +217,29 @@ export type CustomerType =
   | 'NON_PROFIT'
   | 'SMALL_BUSINESS';
 
+/** Why a lounge decision came out as it did. */
+export type EligibilityReason =
+  /** A Business or First ticket for the day admits the passenger. */
+  | 'CABIN'
+  | 'NOT_A_MEMBER'
+  /** The tier admits the member (Oro and above). */
+  | 'TIER'
+  /** The tier had expired by the date asked about. */
+  | 'TIER_EXPIRED'
+  | 'TIER_TOO_LOW';
+
 export type EnrollLoyaltyMemberInput = {
   customerId: Scalars['ID']['input'];
   /** Defaults to CLASICA. */
   tier?: InputMaybe<LoyaltyTier>;
+};
+
+export type ExpireAviosInput = {
+  accountId: Scalars['ID']['input'];
+  /** Avios that expired (a positive number). */
+  avios: Scalars['Int']['input'];
+  description: Scalars['String']['input'];
+  externalId: Scalars['String']['input'];
 };
 
 /** A communication with a customer. */
@@ -256,6 +305,58 @@ export type IssueInvitationInput = {
   validUntil: Scalars['DateTime']['input'];
 };
 
+export type LedgerConnection = {
+  __typename?: 'LedgerConnection';
+  edges: Array<LedgerEdge>;
+  pageInfo: PageInfo;
+};
+
+export type LedgerEdge = {
+  __typename?: 'LedgerEdge';
+  cursor: Scalars['String']['output'];
+  node: LedgerEntry;
+};
+
+/** One movement of Avios or Elite Points. */
+export type LedgerEntry = {
+  __typename?: 'LedgerEntry';
+  /** Signed: positive credits, negative debits. */
+  avios: Scalars['Int']['output'];
+  aviosBalanceAfter: Scalars['Int']['output'];
+  description: Scalars['String']['output'];
+  elitePoints: Scalars['Int']['output'];
+  /** The caller's transaction id that makes the posting idempotent. */
+  externalId: Scalars['String']['output'];
+  flights: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  kind: LedgerEntryKind;
+  occurredAt: Scalars['DateTime']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  source: LedgerEntrySource;
+};
+
+export type LedgerEntryKind =
+  | 'ACCRUAL'
+  | 'ADJUSTMENT'
+  | 'EXPIRY'
+  | 'REDEMPTION';
+
+export type LedgerEntrySource =
+  | 'FLIGHT'
+  | 'MANUAL'
+  | 'PARTNER'
+  | 'PROGRAMME'
+  | 'PURCHASE'
+  | 'REWARD';
+
+export type LedgerPosting = {
+  __typename?: 'LedgerPosting';
+  account: LoyaltyAccount;
+  entry: LedgerEntry;
+  /** True when the externalId had been posted before: the first posting is returned and nothing counted twice. */
+  replayed: Scalars['Boolean']['output'];
+};
+
 export type LogInteractionInput = {
   channel: InteractionChannel;
   customerId: Scalars['ID']['input'];
@@ -281,6 +382,23 @@ export type Lounge = {
   terminal: Scalars['String']['output'];
 };
 
+export type LoungeEligibility = {
+  __typename?: 'LoungeEligibility';
+  cabin: Cabin;
+  customerId: Scalars['ID']['output'];
+  /** When the loyalty data used was last confirmed. */
+  dataAsOf: Maybe<Scalars['DateTime']['output']>;
+  date: Scalars['DateTime']['output'];
+  eligible: Scalars['Boolean']['output'];
+  /** Companions admitted with the member. */
+  guestsAllowed: Scalars['Int']['output'];
+  loungeCode: Scalars['String']['output'];
+  reason: EligibilityReason;
+  source: LoyaltyDataSource;
+  /** The tier the decision used; null for a non-member. */
+  tier: Maybe<LoyaltyTier>;
+};
+
 /** A member's Club Iberia Plus account. */
 export type LoyaltyAccount = {
   __typename?: 'LoyaltyAccount';
@@ -291,6 +409,8 @@ export type LoyaltyAccount = {
   /** Companions the tier may bring into a lounge. */
   guestAllowance: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
+  /** Elite Points ever earned (Infinita is reached on these). */
+  lifetimeElitePoints: Scalars['Int']['output'];
   /** Whether the tier alone opens the lounges (Oro and above). */
   loungeAccess: Scalars['Boolean']['output'];
   /** IB followed by nine digits. */
@@ -298,11 +418,42 @@ export type LoyaltyAccount = {
   memberSince: Scalars['DateTime']['output'];
   oneworldTier: OneworldTier;
   programme: Scalars['String']['output'];
+  /** Flights flown in the current qualification period. */
+  qualifyingFlights: Scalars['Int']['output'];
+  /** The points statement, newest first; `first` is 1 to 200. */
+  statement: LedgerConnection;
+  /** When the external loyalty system last confirmed this account; null when it has never been asked. */
+  syncedAt: Maybe<Scalars['DateTime']['output']>;
   tier: LoyaltyTier;
   tierExpiresAt: Maybe<Scalars['DateTime']['output']>;
   /** Every tier change, oldest first. */
   tierHistory: Array<TierChange>;
 };
+
+
+/** A member's Club Iberia Plus account. */
+export type LoyaltyAccountStatementArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type LoyaltyAccountRefresh = {
+  __typename?: 'LoyaltyAccountRefresh';
+  account: LoyaltyAccount;
+  dataAsOf: Scalars['DateTime']['output'];
+  /** Why the external system could not be asked (TIMEOUT, CIRCUIT_OPEN, ...); null on success. */
+  failure: Maybe<Scalars['String']['output']>;
+  source: LoyaltyDataSource;
+};
+
+/** Where account data came from. */
+export type LoyaltyDataSource =
+  /** Confirmed by the external loyalty system within its maximum age. */
+  | 'EXTERNAL'
+  /** The external system could not be asked; the last stored state was used. */
+  | 'EXTERNAL_STALE'
+  /** No external system is configured: this subgraph's ledger is the record. */
+  | 'LOCAL';
 
 /** Club Iberia Plus tiers, lowest first. */
 export type LoyaltyTier =
@@ -317,6 +468,14 @@ export type LoyaltyTier =
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Credits Avios, Elite Points and qualifying flights. Idempotent by externalId: posting the same id again
+   * returns the first posting (replayed: true) and counts nothing twice. Reaching a tier threshold upgrades the
+   * account at once.
+   */
+  accruePoints: LedgerPosting;
+  /** Corrects a balance in either direction, with a reason. Idempotent by externalId. */
+  adjustPoints: LedgerPosting;
+  /**
    * Creates a customer with the next customer number (CUS-000001, ...). Individuals need first and last name,
    * every other type a company name. Errors: BAD_USER_INPUT naming the field, CUST-002 when a live customer
    * already has the primary e-mail.
@@ -327,6 +486,8 @@ export type Mutation = {
    * is given. Needs the loyalty-management privilege. CONFLICT (field customerId) if already a member.
    */
   enrollLoyaltyMember: LoyaltyAccount;
+  /** Removes Avios that expired under the programme rules. Idempotent by externalId. */
+  expireAvios: LedgerPosting;
   /**
    * Issues a VIP lounge invitation (status ISSUED) for one flight. The window may span at most 48 hours and must
    * end in the future; up to one guest. Needs the invitation-issuing privilege (contact-centre and check-in agents).
@@ -342,6 +503,25 @@ export type Mutation = {
    * cases for any customer; a Customer token only for itself. Subject up to 500 characters, description up to 5000.
    */
   openCase: Case;
+  /** Sets the tier by a loyalty manager's decision, up or down, with the reason kept in the tier history. */
+  overrideLoyaltyTier: LoyaltyAccount;
+  /** Spends Avios. Never overdraws, however many redemptions run at once: LOY-001 when the balance is too low. */
+  redeemAvios: LedgerPosting;
+  /**
+   * Asks the external loyalty system for the account now. When it cannot answer (down, slow, circuit open) the
+   * stored state is returned with its age and the reason.
+   */
+  refreshLoyaltyAccount: LoyaltyAccountRefresh;
+};
+
+
+export type MutationAccruePointsArgs = {
+  input: AccruePointsInput;
+};
+
+
+export type MutationAdjustPointsArgs = {
+  input: AdjustPointsInput;
 };
 
 
@@ -352,6 +532,11 @@ export type MutationCreateCustomerArgs = {
 
 export type MutationEnrollLoyaltyMemberArgs = {
   input: EnrollLoyaltyMemberInput;
+};
+
+
+export type MutationExpireAviosArgs = {
+  input: ExpireAviosInput;
 };
 
 
@@ -367,6 +552,21 @@ export type MutationLogInteractionArgs = {
 
 export type MutationOpenCaseArgs = {
   input: OpenCaseInput;
+};
+
+
+export type MutationOverrideLoyaltyTierArgs = {
+  input: OverrideLoyaltyTierInput;
+};
+
+
+export type MutationRedeemAviosArgs = {
+  input: RedeemAviosInput;
+};
+
+
+export type MutationRefreshLoyaltyAccountArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** The oneworld status a Club Iberia Plus tier is recognised as. */
@@ -386,6 +586,15 @@ export type OpenCaseInput = {
   subject: Scalars['String']['input'];
 };
 
+export type OverrideLoyaltyTierInput = {
+  accountId: Scalars['ID']['input'];
+  /** At least 5 characters; kept in the tier history. */
+  reason: Scalars['String']['input'];
+  tier: LoyaltyTier;
+  /** Defaults to the end of next year. */
+  tierExpiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor: Maybe<Scalars['String']['output']>;
@@ -402,6 +611,13 @@ export type Query = {
   interaction: Maybe<Interaction>;
   /** An invitation by id: staff with read access, or the invited customer's own token. */
   invitation: Maybe<Invitation>;
+  /**
+   * Whether the customer may enter the lounge on the date (today by default): by tier (Oro and above, valid that
+   * day) or by a Business or First ticket, with the guests allowed and the reason. Reads the external loyalty
+   * system when one is configured and the stored copy is older than its maximum age, else the stored state.
+   * Also served as REST: GET /v1/lounge-eligibility?customerId=&loungeCode=&cabin=&date= on this subgraph.
+   */
+  loungeEligibility: LoungeEligibility;
   /** The lounges invitations can be issued for. */
   lounges: Array<Lounge>;
   /** A loyalty account by id: staff with read access, or the account holder's own Customer token. */
@@ -429,8 +645,24 @@ export type QueryInvitationArgs = {
 };
 
 
+export type QueryLoungeEligibilityArgs = {
+  cabin: Cabin;
+  customerId: Scalars['ID']['input'];
+  date?: InputMaybe<Scalars['DateTime']['input']>;
+  loungeCode: Scalars['String']['input'];
+};
+
+
 export type QueryLoyaltyAccountArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type RedeemAviosInput = {
+  accountId: Scalars['ID']['input'];
+  /** Avios to spend (a positive number). */
+  avios: Scalars['Int']['input'];
+  description: Scalars['String']['input'];
+  externalId: Scalars['String']['input'];
 };
 
 export type TierChange = {

@@ -11,11 +11,11 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type Router } from 'express';
 import { parse, type DocumentNode } from 'graphql';
 import type { Caller } from '../auth/caller.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
-import type { SubgraphName } from '../config.ts';
+import type { Settings, SubgraphName } from '../config.ts';
 import type { Database, DatabaseHandle } from '../db/database.ts';
 import type { EventContext, OutboxTable } from '../db/outbox.ts';
 import type { EventConsumer } from '../events/consumer.ts';
@@ -50,6 +50,10 @@ export interface SubgraphDefinition<TLoaders> {
   outbox: OutboxTable;
   /** How this subgraph reacts to other subgraphs' events. */
   consumers?: EventConsumer[];
+  /** Called once at start with the validated settings, before any request (outside systems, adapters). */
+  configure?(settings: Settings, logger: Logger): void;
+  /** Plain HTTP endpoints beside /graphql (versioned REST for systems that do not speak GraphQL). */
+  routes?(router: Router, deps: { db: Database; verifier: TokenVerifier; logger: Logger }): void;
 }
 
 export interface StartSubgraphOptions<TLoaders> {
@@ -142,6 +146,11 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
       res.status(503).json({ status: 'unavailable', service: definition.name, reason: 'database' });
     }
   });
+  if (definition.routes) {
+    const router = express.Router();
+    definition.routes(router, { db: database.db, verifier, logger });
+    app.use(router);
+  }
   app.use(
     '/graphql',
     express.json({ limit: options.maxRequestBytes ?? 1_048_576 }),

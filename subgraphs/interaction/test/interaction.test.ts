@@ -149,6 +149,13 @@ describe('timeline projection', () => {
     });
   });
 
+  it('shows a loyalty tier change on the timeline', async () => {
+    const changed = event({ source: 'cmp.loyalty', type: 'cmp.loyalty.LoyaltyTierChanged', subject: `LoyaltyAccount/${randomUUID()}`, data: { fromTier: 'PLATA', toTier: 'ORO', manual: false } });
+    await timelineConsumer.handle(h.handle.db, changed);
+    const [row] = (await h.handle.db.select().from(timelineEntries)).filter((r) => r.eventId === changed.id);
+    expect(row).toMatchObject({ type: 'LOYALTY', summary: 'Tier changed from PLATA to ORO', sourceType: 'LoyaltyAccount' });
+  });
+
   it('skips events without a customer', async () => {
     const orphan = event({ customerid: undefined });
     await timelineConsumer.handle(h.handle.db, orphan);

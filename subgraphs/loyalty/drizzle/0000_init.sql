@@ -9,11 +9,32 @@ CREATE TABLE "loyalty"."accounts" (
 	"tier" text NOT NULL,
 	"avios_balance" integer DEFAULT 0 NOT NULL,
 	"elite_points" integer DEFAULT 0 NOT NULL,
+	"qualifying_flights" integer DEFAULT 0 NOT NULL,
+	"lifetime_elite_points" integer DEFAULT 0 NOT NULL,
 	"member_since" timestamp with time zone DEFAULT now() NOT NULL,
 	"tier_expires_at" timestamp with time zone,
+	"synced_at" timestamp with time zone,
 	"enrolled_by" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "accounts_avios_balance_check" CHECK ("loyalty"."accounts"."avios_balance" >= 0),
+	CONSTRAINT "accounts_elite_points_check" CHECK ("loyalty"."accounts"."elite_points" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "loyalty"."ledger_entries" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"account_id" uuid NOT NULL,
+	"kind" text NOT NULL,
+	"source" text NOT NULL,
+	"avios" integer NOT NULL,
+	"elite_points" integer DEFAULT 0 NOT NULL,
+	"flights" integer DEFAULT 0 NOT NULL,
+	"external_id" text NOT NULL,
+	"description" text NOT NULL,
+	"avios_balance_after" integer NOT NULL,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"recorded_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "loyalty"."outbox" (
@@ -43,8 +64,11 @@ CREATE TABLE "loyalty"."tier_history" (
 	"changed_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "loyalty"."ledger_entries" ADD CONSTRAINT "ledger_entries_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "loyalty"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "loyalty"."tier_history" ADD CONSTRAINT "tier_history_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "loyalty"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "accounts_customer_id_key" ON "loyalty"."accounts" USING btree ("customer_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "accounts_member_number_key" ON "loyalty"."accounts" USING btree ("member_number");--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_entries_external_key" ON "loyalty"."ledger_entries" USING btree ("account_id","external_id");--> statement-breakpoint
+CREATE INDEX "ledger_entries_account_idx" ON "loyalty"."ledger_entries" USING btree ("account_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "outbox_unpublished_idx" ON "loyalty"."outbox" USING btree ("id") WHERE "loyalty"."outbox"."published_at" is null;--> statement-breakpoint
 CREATE INDEX "tier_history_account_idx" ON "loyalty"."tier_history" USING btree ("account_id","changed_at");

@@ -1,5 +1,7 @@
 import { defineSubgraph } from '@cmp/platform';
+import { configureExternalLoyalty } from './adapters/external-loyalty.ts';
 import { outbox } from './db/schema.ts';
+import { eligibilityRoutes } from './http/eligibility-route.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -8,6 +10,10 @@ export const loyaltySubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  configure: (settings) => {
+    configureExternalLoyalty(settings.externalLoyalty);
+  },
+  routes: eligibilityRoutes,
   constraintErrors: {
     accounts_customer_id_key: {
       code: 'CONFLICT',

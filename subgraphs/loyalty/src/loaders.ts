@@ -1,7 +1,8 @@
-import { alignMany, alignOne, type Database } from '@cmp/platform';
+import { alignMany, alignOne, loaderPerArguments, type Database, type KeysetPosition } from '@cmp/platform';
 import DataLoader from 'dataloader';
 import { findAccountsByCustomerIds, findAccountsByIds, findTierHistory } from './db/accounts.repo.ts';
-import type { AccountRow, TierChangeRow } from './db/schema.ts';
+import { findStatements } from './db/ledger.repo.ts';
+import type { AccountRow, LedgerEntryRow, TierChangeRow } from './db/schema.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
 export function createLoaders(db: Database) {
@@ -14,6 +15,9 @@ export function createLoaders(db: Database) {
     ),
     tierHistoryByAccountId: new DataLoader<string, TierChangeRow[]>(async (accountIds) =>
       alignMany(accountIds, await findTierHistory(db, accountIds), (r) => r.accountId),
+    ),
+    statementOfAccount: loaderPerArguments<{ limit: number; after: KeysetPosition | null }, LedgerEntryRow[]>(async (accountIds, page) =>
+      alignMany(accountIds, await findStatements(db, accountIds, page), (e) => e.accountId),
     ),
   };
 }

@@ -11,6 +11,10 @@ const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe 
     type: 'LOYALTY',
     describe: (d) => `Joined Club Iberia Plus at ${d.tier} (${d.memberNumber})`,
   },
+  'cmp.loyalty.LoyaltyTierChanged': {
+    type: 'LOYALTY',
+    describe: (d) => `Tier changed from ${d.fromTier} to ${d.toTier}${d.manual ? ' (manual)' : ''}`,
+  },
   'cmp.case.CustomerComplaintReceived': { type: 'CASE', describe: (d) => `Case ${d.caseNumber} opened: ${d.subject}` },
   'cmp.invitation.InvitationIssued': {
     type: 'INVITATION',

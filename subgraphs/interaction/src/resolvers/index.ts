@@ -1,9 +1,9 @@
-import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid } from '@cmp/platform';
+import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid, toConnection } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { logInteraction } from '../domain/interactions.ts';
-import { timelinePage, toConnection } from '../domain/timeline.ts';
+import { timelinePage } from '../domain/timeline.ts';
 
 export const resolvers: Resolvers<Context> = {
   DateTime: DateTimeResolver,
@@ -33,7 +33,7 @@ export const resolvers: Resolvers<Context> = {
     timeline: async (customer, { first, after, types }, { caller, loaders }) => {
       requireCustomerAccess(caller, customer.id, Privilege.CustomerRead);
       const page = timelinePage(first, after, types);
-      return toConnection(await loaders.timelineOfCustomer(customer.id, page), page.limit);
+      return toConnection(await loaders.timelineOfCustomer(customer.id, page), page.limit, (e) => ({ at: e.occurredAt, id: e.id }));
     },
   },
 };

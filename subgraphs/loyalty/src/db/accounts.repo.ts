@@ -1,5 +1,5 @@
 import { nextSequenceValue, type Executor } from '@cmp/platform';
-import { asc, inArray } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { accounts, tierHistory, type AccountRow, type TierChangeRow } from './schema.ts';
 
 export function nextMemberSequence(db: Executor): Promise<number> {
@@ -30,4 +30,29 @@ export function findTierHistory(db: Executor, accountIds: readonly string[]): Pr
     .from(tierHistory)
     .where(inArray(tierHistory.accountId, [...accountIds]))
     .orderBy(asc(tierHistory.changedAt), asc(tierHistory.id));
+}
+
+export async function setTier(db: Executor, accountId: string, tier: AccountRow['tier'], tierExpiresAt: Date | null): Promise<AccountRow> {
+  const [row] = await db.update(accounts).set({ tier, tierExpiresAt, updatedAt: new Date() }).where(eq(accounts.id, accountId)).returning();
+  return row!;
+}
+
+export async function findAccountById(db: Executor, id: string): Promise<AccountRow | null> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+  return row ?? null;
+}
+
+/** The external system's view of an account, as last confirmed. */
+export async function applyExternalState(
+  db: Executor,
+  accountId: string,
+  state: { tier: AccountRow['tier']; aviosBalance: number; elitePoints: number },
+  syncedAt: Date,
+): Promise<AccountRow> {
+  const [row] = await db
+    .update(accounts)
+    .set({ ...state, syncedAt, updatedAt: syncedAt })
+    .where(eq(accounts.id, accountId))
+    .returning();
+  return row!;
 }
