@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configureExternalLoyalty } from '../src/adapters/external-loyalty.ts';
+import { outbox } from '../src/db/schema.ts';
 import { loyaltySubgraph } from '../src/index.ts';
 import { enrol } from './support.ts';
 
@@ -61,6 +62,8 @@ describe('external loyalty system', () => {
     expect(result.data.refreshLoyaltyAccount).toMatchObject({ source: 'EXTERNAL', failure: null, account: { tier: 'ORO', aviosBalance: 12_345 } });
     const history = await h.run(viewer, 'query($id: ID!) { loyaltyAccount(id: $id) { tierHistory { toTier reason } } }', { id: accountId });
     expect(history.data.loyaltyAccount.tierHistory.at(-1)).toEqual({ toTier: 'ORO', reason: 'EXTERNAL_SYNC' });
+    const synced = (await h.handle.db.select().from(outbox)).filter((e) => e.aggregateId === accountId && e.type === 'cmp.loyalty.LoyaltyAccountSynced');
+    expect(synced.map((e) => e.data)).toEqual([expect.objectContaining({ tier: 'ORO', aviosBalance: 12_345 })]);
   });
 
   it('retries with backoff and falls back to the last stored state, with its age, when the system is slow', async () => {

@@ -122,6 +122,8 @@ describe('tier rules', () => {
     ['20,000 Elite Points', 'PLATINO', { elitePoints: 20_000 }],
     ['90 flights', 'PLATINO', { flights: 90 }],
     ['30,000 Elite Points', 'PLATINO_PRIME', { elitePoints: 30_000 }],
+    ['400,000 lifetime Elite Points', 'INFINITA', { elitePoints: 400_000 }],
+    ['640,000 lifetime Elite Points', 'INFINITA_PRIME', { elitePoints: 640_000 }],
   ];
 
   it.each(crossings)('upgrades at %s to %s, with history and a LoyaltyTierChanged event', async (_what, tier, amounts) => {

@@ -1,7 +1,7 @@
-import type { Caller, Database, EventContext } from '@cmp/platform';
+import { recordEvent, type Caller, type Database, type EventContext } from '@cmp/platform';
 import { failureReason, type ExternalLoyaltySystem } from '../adapters/external-loyalty.ts';
 import { applyExternalState, findAccountById } from '../db/accounts.repo.ts';
-import type { AccountRow } from '../db/schema.ts';
+import { outbox, type AccountRow } from '../db/schema.ts';
 import { changeTier } from './tier-changes.ts';
 
 export type DataSource = 'LOCAL' | 'EXTERNAL' | 'EXTERNAL_STALE';
@@ -35,7 +35,15 @@ export async function refreshAccount(
       if (current.tier !== state.tier) {
         await changeTier(tx, events, current, { to: state.tier, expiresAt: current.tierExpiresAt, reason: 'EXTERNAL_SYNC', changedBy: caller.subject, manual: false });
       }
-      return applyExternalState(tx, account.id, state, now);
+      const synced = await applyExternalState(tx, account.id, state, now);
+      await recordEvent(tx, outbox, events, {
+        type: 'cmp.loyalty.LoyaltyAccountSynced',
+        aggregateType: 'LoyaltyAccount',
+        aggregateId: account.id,
+        customerId: account.customerId,
+        data: { accountId: account.id, customerId: account.customerId, ...state, syncedAt: now.toISOString() },
+      });
+      return synced;
     });
     return { account: updated, source: 'EXTERNAL', asOf: now, failure: null };
   } catch (error) {
