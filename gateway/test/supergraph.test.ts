@@ -203,6 +203,11 @@ describe('gateway endpoints', () => {
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
   });
 
+  it('reports to nobody: Apollo usage and gateway telemetry are off', () => {
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+    expect(process.env.APOLLO_KEY).toBeUndefined();
+  });
+
   it('lets the explorer introspect without a token but nothing else', async () => {
     const schema = await post(t.url, '{ __schema { queryType { name } } }');
     expect(schema.data?.__schema.queryType.name).toBe('Query');
