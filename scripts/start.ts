@@ -28,7 +28,7 @@ process.stdout.write(
   [
     '',
     `  Customer platform is up (${embedded ? `embedded, data in ${settings.dataDir}` : 'server mode, Postgres'})`,
-    `  GraphQL explorer:  ${platform.gateway.explorerUrl}`,
+    `  GraphQL explorer:  ${platform.gateway.url}`,
     `  Health / ready:    ${origin}/health  ${origin}/ready`,
     `  A token:           pnpm token --role Admin`,
     ...platform.subgraphs.map((s) => `  ${s.name.padEnd(12)} subgraph: ${s.url}`),

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parseSettings, signDevToken, type Role, type Settings } from '@cmp/platform';
 import { createTestDatabase, type TestDatabase } from '@cmp/platform/testing';
 import { startPlatform, type RunningPlatform } from '../scripts/platform.ts';
-import { ALL_SUBGRAPHS } from '../scripts/subgraphs.ts';
 
 export interface TestPlatform {
   platform: RunningPlatform;
@@ -21,9 +20,8 @@ export interface TestPlatform {
  */
 export async function startTestPlatform(options: { dataDir?: string; embedded?: boolean } = {}): Promise<TestPlatform> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'cmp-test-')));
-  const database: TestDatabase | undefined =
-    process.env.TEST_DATABASE_URL && !options.embedded ? await createTestDatabase(ALL_SUBGRAPHS) : undefined;
-  if (database) await Promise.all(Object.values(database.handles).map((h) => h.close()));
+  // With TEST_DATABASE_URL: this file's own clone of the migrated template (no handles: the platform opens its own).
+  const database: TestDatabase | undefined = process.env.TEST_DATABASE_URL && !options.embedded ? await createTestDatabase([]) : undefined;
   const settings = parseSettings({
     CMP_DATA_DIR: dataDir,
     HOST: '127.0.0.1',

@@ -36,9 +36,8 @@ export interface StartGatewayOptions {
   port?: number;
 }
 
-export interface RunningGateway extends RunningServer {
-  explorerUrl: string;
-}
+/** The explorer is served at the same URL as the API. */
+export type RunningGateway = RunningServer;
 
 /**
  * Subgraph errors arrive already formatted by their subgraph (code, field, request id) and pass as they are;
@@ -115,7 +114,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   logger.info({ url: running.url }, 'gateway listening');
   return {
     ...running,
-    explorerUrl: running.url,
     async close() {
       await apollo.stop();
       await running.close();

@@ -50,8 +50,8 @@ export class BadUserInputError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string, extensions: Record<string, unknown> = {}, domainCode?: string) {
-    super(message, domainCode ?? ErrorCode.CONFLICT, domainCode ? { kind: ErrorCode.CONFLICT, ...extensions } : extensions);
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, ErrorCode.CONFLICT, extensions);
   }
 }
 

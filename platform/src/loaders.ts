@@ -38,3 +38,8 @@ export function loaderPerArguments<A, V>(batch: (keys: readonly string[], args: 
     return loader.load(key);
   };
 }
+
+/** A list argument as a loader key: duplicates and order do not matter, and empty means no filter. */
+export function normaliseFilter<T extends string>(values: readonly T[] | null | undefined): T[] | null {
+  return values?.length ? [...new Set(values)].sort() : null;
+}

@@ -16,13 +16,6 @@ export function requireLength(field: string, value: string, { min = 0, max }: { 
   return trimmed;
 }
 
-export function requireIntRange(field: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new BadUserInputError(field, `must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
 /** Rows from `db.execute`, which postgres.js returns as an array and PGlite as `{ rows }`. */
 export function resultRows<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];

@@ -43,12 +43,15 @@ const migrationsConfig = (schema: string) => ({
   migrationsTable: `__migrations_${schema}`,
 });
 
-/** A stable 32-bit key for the migration advisory lock, so replicas starting together migrate one at a time. */
-function lockKey(schema: string): number {
+/** A stable 32-bit key for a Postgres advisory lock named in words, shared by every replica. */
+export function advisoryLockKey(name: string): number {
   let hash = 0;
-  for (const char of `cmp-migrate:${schema}`) hash = (Math.imul(31, hash) + char.charCodeAt(0)) | 0;
+  for (const char of name) hash = (Math.imul(31, hash) + char.charCodeAt(0)) | 0;
   return hash;
 }
+
+/** Replicas starting together migrate one at a time. */
+const lockKey = (schema: string) => advisoryLockKey(`cmp-migrate:${schema}`);
 
 export async function openEmbedded(dataDir: string | undefined): Promise<PGlite> {
   if (dataDir) await mkdir(dataDir, { recursive: true });

@@ -1,5 +1,5 @@
 import { asc, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { advisoryLockKey, type Database } from '../db/database.ts';
 import type { OutboxTable } from '../db/outbox.ts';
 import type { Logger } from '../logger.ts';
 import { resultRows } from '../validation.ts';
@@ -18,11 +18,7 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
 }
 
-function lockKey(name: string): number {
-  let hash = 7;
-  for (const char of `cmp-relay:${name}`) hash = (Math.imul(31, hash) + char.charCodeAt(0)) | 0;
-  return hash;
-}
+const lockKey = (name: string) => advisoryLockKey(`cmp-relay:${name}`);
 
 export type OutboxRow = OutboxTable['$inferSelect'];
 

@@ -1,4 +1,4 @@
-import { Privilege, isSelfServiceOnly, requireCustomerAccess, requireUuid, type Caller } from '@cmp/platform';
+import { Privilege, normaliseFilter, isSelfServiceOnly, requireCustomerAccess, requireUuid, type Caller } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -38,7 +38,7 @@ export const resolvers: Resolvers<Context> = {
     __resolveReference: (reference) => ({ id: reference.id }),
     cases: (customer, { status }, { caller, loaders }) => {
       requireCustomerAccess(caller, customer.id, Privilege.CustomerRead);
-      return loaders.casesOfCustomer(customer.id, status?.length ? [...new Set(status)].sort() : null);
+      return loaders.casesOfCustomer(customer.id, normaliseFilter(status));
     },
   },
 };

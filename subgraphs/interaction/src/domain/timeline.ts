@@ -1,4 +1,4 @@
-import { decodeCursor, requirePageSize } from '@cmp/platform';
+import { decodeCursor, normaliseFilter, requirePageSize } from '@cmp/platform';
 import type { TimelinePage } from '../db/timeline.repo.ts';
 import type { TimelineEntryType } from './types.ts';
 
@@ -13,6 +13,6 @@ export function timelinePage(
   return {
     limit: requirePageSize('first', first, 20, MAX_PAGE_SIZE),
     after: cursor ? { occurredAt: cursor.at, id: cursor.id } : null,
-    types: types?.length ? [...new Set(types)].sort() : null,
+    types: normaliseFilter(types),
   };
 }

@@ -1,4 +1,4 @@
-import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid } from '@cmp/platform';
+import { Privilege, normaliseFilter, requireCustomerAccess, requirePrivilege, requireUuid } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -38,7 +38,7 @@ export const resolvers: Resolvers<Context> = {
     __resolveReference: (reference) => ({ id: reference.id }),
     invitations: (customer, { status }, { caller, loaders }) => {
       requireCustomerAccess(caller, customer.id, Privilege.CustomerRead);
-      return loaders.invitationsOfCustomer(customer.id, status?.length ? [...new Set(status)].sort() : null);
+      return loaders.invitationsOfCustomer(customer.id, normaliseFilter(status));
     },
   },
 };
