@@ -66,6 +66,11 @@ const settingsSchema = z
     LOYALTY_EXTERNAL_URL: z.string().url().optional(),
     LOYALTY_EXTERNAL_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
     LOYALTY_EXTERNAL_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
+    QR_KEYS_FILE: z.string().min(1).optional(),
+    INVITATION_ELIGIBILITY_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_500),
+    INVITATION_LAST_KNOWN_TIER_MAX_AGE_S: z.coerce.number().int().min(0).default(86_400),
+    INVITATION_EXPIRY_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    LOUNGE_DWELL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(180),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -80,6 +85,13 @@ const settingsSchema = z
         code: z.ZodIssueCode.custom,
         path: ['AUTH_JWKS_URL'],
         message: 'production needs an identity provider: set AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE',
+      });
+    }
+    if (s.NODE_ENV === 'production' && !s.QR_KEYS_FILE) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['QR_KEYS_FILE'],
+        message: 'production needs the lounge QR signing keys: set QR_KEYS_FILE (create one with `pnpm qr-keys rotate`)',
       });
     }
   });
@@ -105,6 +117,19 @@ export interface Settings {
   introspectionEnabled: boolean;
   /** The airline's loyalty system of record, when accounts are mirrored from it. */
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
+  invitation: {
+    /** The Ed25519 key ring that signs lounge QR codes. */
+    qrKeysFile: string;
+    /** Development only: create the key ring on first start when the file is missing. */
+    createQrKeys: boolean;
+    /** Bound on one eligibility question to the loyalty subgraph. */
+    eligibilityTimeoutMs: number;
+    /** How old a last known loyalty tier may be and still decide an invitation when loyalty cannot answer; 0 refuses. */
+    lastKnownTierMaxAgeSeconds: number;
+    expiryIntervalSeconds: number;
+    /** How long a guest is assumed to stay, for the lounge's occupancy estimate (entries are scanned, exits are not). */
+    loungeDwellMinutes: number;
+  };
 }
 
 export const DEV_ISSUER = 'cmp-development';
@@ -171,6 +196,14 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     externalLoyalty: s.LOYALTY_EXTERNAL_URL
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
+    invitation: {
+      qrKeysFile: path.resolve(s.QR_KEYS_FILE ?? path.join(dataDir, 'qr-signing-keys.json')),
+      createQrKeys: !production && !s.QR_KEYS_FILE,
+      eligibilityTimeoutMs: s.INVITATION_ELIGIBILITY_TIMEOUT_MS,
+      lastKnownTierMaxAgeSeconds: s.INVITATION_LAST_KNOWN_TIER_MAX_AGE_S,
+      expiryIntervalSeconds: s.INVITATION_EXPIRY_INTERVAL_S,
+      loungeDwellMinutes: s.LOUNGE_DWELL_MINUTES,
+    },
   };
 }
 

@@ -33,15 +33,23 @@ describe('settings', () => {
     }
   });
 
-  it('refuses production without an identity provider, and turns the explorer off there', () => {
+  it('refuses production without an identity provider or QR keys, and turns the explorer off there', () => {
     expect(() => parseSettings({ NODE_ENV: 'production' })).toThrow(/AUTH_JWKS_URL/);
+    expect(() => parseSettings({ NODE_ENV: 'production' })).toThrow(/QR_KEYS_FILE/);
     const s = parseSettings({
       NODE_ENV: 'production',
       AUTH_JWKS_URL: 'https://idp.example.com/jwks',
       AUTH_ISSUER: 'https://idp.example.com/',
       AUTH_AUDIENCE: 'cmp',
+      QR_KEYS_FILE: '/run/secrets/qr-keys.json',
     });
     expect(s.auth.mode).toBe('oidc');
+    expect(s.invitation).toMatchObject({ qrKeysFile: '/run/secrets/qr-keys.json', createQrKeys: false });
+    expect(parseSettings({ CMP_DATA_DIR: '/tmp/cmp' }).invitation).toMatchObject({
+      qrKeysFile: '/tmp/cmp/qr-signing-keys.json',
+      createQrKeys: true,
+      lastKnownTierMaxAgeSeconds: 86_400,
+    });
     expect(s.explorerEnabled).toBe(false);
     expect(s.introspectionEnabled).toBe(false);
   });

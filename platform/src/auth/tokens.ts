@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   SignJWT,
   createRemoteJWKSet,
@@ -16,6 +15,7 @@ import {
 } from 'jose';
 import type { Settings } from '../config.ts';
 import { BadUserInputError, UnauthenticatedError } from '../errors.ts';
+import { createFileOnce } from '../files.ts';
 import type { Caller } from './caller.ts';
 import { isRole, type Role } from './roles.ts';
 
@@ -40,7 +40,6 @@ export async function loadOrCreateDevKey(keyFile: string): Promise<DevKeyFile> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(path.dirname(keyFile), { recursive: true });
   const { privateKey, publicKey } = await generateKeyPair(DEV_ALG, { extractable: true });
   const kid = `dev-${randomUUID().slice(0, 8)}`;
   const file: DevKeyFile = {
@@ -50,16 +49,8 @@ export async function loadOrCreateDevKey(keyFile: string): Promise<DevKeyFile> {
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: DEV_ALG, use: 'sig' },
     createdAt: new Date().toISOString(),
   };
-  const temp = `${keyFile}.${process.pid}.${kid}.tmp`;
-  await writeFile(temp, JSON.stringify(file, null, 2), { mode: 0o600 });
-  try {
-    await link(temp, keyFile);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Another process created the key first: use theirs.
-  } finally {
-    await unlink(temp);
-  }
+  // When another process created the key first, theirs is read back below.
+  await createFileOnce(keyFile, JSON.stringify(file, null, 2));
   return JSON.parse(await readFile(keyFile, 'utf8')) as DevKeyFile;
 }
 

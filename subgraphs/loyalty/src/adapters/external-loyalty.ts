@@ -1,19 +1,8 @@
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  TaskCancelledError,
-  TimeoutStrategy,
-  circuitBreaker,
-  handleWhen,
-  retry,
-  timeout,
-  wrap,
-  type IPolicy,
-} from 'cockatiel';
+import { OutsideSystemError, Resilience, failureReason, type ResilienceOptions } from '@cmp/platform';
 import { z } from 'zod';
 import { LOYALTY_TIERS, type LoyaltyTier } from '../domain/tiers.ts';
+
+export { failureReason };
 
 export interface ExternalMemberState {
   tier: LoyaltyTier;
@@ -21,24 +10,10 @@ export interface ExternalMemberState {
   elitePoints: number;
 }
 
-export interface ExternalLoyaltyOptions {
+export interface ExternalLoyaltyOptions extends ResilienceOptions {
   baseUrl: string;
-  /** Bound on one attempt. */
-  timeoutMs: number;
-  /** Attempts per call, the first included. */
-  maxAttempts?: number;
-  /** Consecutive failed attempts that open the circuit. */
-  breakAfter?: number;
-  /** How long the circuit stays open before one trial call is let through. */
-  halfOpenAfterMs?: number;
-  initialBackoffMs?: number;
   /** How old a stored copy may be before a read asks the system again. */
   maxAgeSeconds?: number;
-}
-
-/** A failure of the outside system (unreachable, slow, 5xx); a 404 is an answer, not a failure. */
-export class ExternalSystemError extends Error {
-  override name = 'ExternalSystemError';
 }
 
 export class MemberNotFoundExternally extends Error {
@@ -56,55 +31,31 @@ const memberState = z.object({
  * backoff, behind a circuit breaker that stops calling a failing system and lets one trial through later.
  */
 export class ExternalLoyaltySystem {
-  private readonly policy: IPolicy;
-  private readonly breaker;
+  private readonly resilience: Resilience;
 
   constructor(private readonly options: ExternalLoyaltyOptions) {
-    const isFailure = handleWhen((error) => error instanceof ExternalSystemError || error instanceof TaskCancelledError);
-    this.breaker = circuitBreaker(isFailure, {
-      halfOpenAfter: options.halfOpenAfterMs ?? 10_000,
-      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
-    });
-    const retries = retry(isFailure, {
-      maxAttempts: (options.maxAttempts ?? 3) - 1,
-      backoff: new ExponentialBackoff({ initialDelay: options.initialBackoffMs ?? 100, maxDelay: 2_000 }),
-    });
-    this.policy = wrap(retries, this.breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+    this.resilience = new Resilience(options);
   }
 
   get maxAgeSeconds(): number {
     return this.options.maxAgeSeconds ?? 900;
   }
 
-  get circuit(): 'CLOSED' | 'OPEN' | 'HALF_OPEN' {
-    const state = this.breaker.state;
-    return state === CircuitState.Open || state === CircuitState.Isolated ? 'OPEN' : state === CircuitState.HalfOpen ? 'HALF_OPEN' : 'CLOSED';
+  get circuit() {
+    return this.resilience.circuit;
   }
 
   async fetchMember(memberNumber: string): Promise<ExternalMemberState> {
     const url = new URL(`v1/members/${encodeURIComponent(memberNumber)}`, this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
-    return this.policy.execute(async ({ signal }) => {
-      let response: Response;
-      try {
-        response = await fetch(url, { signal, headers: { accept: 'application/json' } });
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw new ExternalSystemError(`loyalty system unreachable: ${(error as Error).message}`);
-      }
+    return this.resilience.execute(async (signal) => {
+      const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
       if (response.status === 404) throw new MemberNotFoundExternally(`member ${memberNumber} is unknown to the loyalty system`);
-      if (!response.ok) throw new ExternalSystemError(`loyalty system answered HTTP ${response.status}`);
+      if (!response.ok) throw new OutsideSystemError(`loyalty system answered HTTP ${response.status}`);
       const parsed = memberState.safeParse(await response.json());
-      if (!parsed.success) throw new ExternalSystemError('loyalty system answered with an unexpected body');
+      if (!parsed.success) throw new OutsideSystemError('loyalty system answered with an unexpected body');
       return parsed.data;
     });
   }
-}
-
-/** A short, stable name for why a call failed, for answers and logs. */
-export function failureReason(error: unknown): string {
-  if (error instanceof BrokenCircuitError) return 'CIRCUIT_OPEN';
-  if (error instanceof TaskCancelledError) return 'TIMEOUT';
-  return (error as Error).message;
 }
 
 let configured: ExternalLoyaltySystem | null = null;
