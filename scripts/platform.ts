@@ -73,17 +73,31 @@ export async function startOneSubgraph(
   logger: Logger,
   port = settings.subgraphPorts[definition.name],
 ): Promise<RunningSubgraph> {
-  definition.configure?.(settings, logger.child({ service: definition.name }));
-  return startSubgraph({
-    definition,
-    database,
-    verifier,
-    logger: logger.child({ service: definition.name }),
-    port,
-    host: settings.gateway.host,
-    introspection: settings.introspectionEnabled,
-    maxRequestBytes: settings.gateway.maxRequestBytes,
-  });
+  const log = logger.child({ service: definition.name });
+  definition.configure?.(settings, log);
+  const background = await definition.start?.({ db: database.db, settings, logger: log });
+  try {
+    const running = await startSubgraph({
+      definition,
+      database,
+      verifier,
+      logger: log,
+      port,
+      host: settings.gateway.host,
+      introspection: settings.introspectionEnabled,
+      maxRequestBytes: settings.gateway.maxRequestBytes,
+    });
+    return {
+      ...running,
+      async close() {
+        await running.close();
+        await background?.stop();
+      },
+    };
+  } catch (error) {
+    await background?.stop();
+    throw error;
+  }
 }
 
 /**
@@ -105,8 +119,17 @@ export async function startPlatform(
       const database = await openSubgraphDatabase(settings, definition);
       databases.push(database);
       if (options.migrate ?? true) await prepareDatabase(definition, database);
+      // A subgraph that calls another (invitation asks loyalty) finds it where it really listens.
+      const started = Object.fromEntries(subgraphs.map((s) => [s.name, s.url]));
       subgraphs.push(
-        await startOneSubgraph(settings, definition, database, verifier, logger, options.ephemeralPorts ? 0 : undefined),
+        await startOneSubgraph(
+          { ...settings, subgraphUrls: { ...settings.subgraphUrls, ...started } },
+          definition,
+          database,
+          verifier,
+          logger,
+          options.ephemeralPorts ? 0 : undefined,
+        ),
       );
     }
     relays = startEventDelivery(

@@ -5,11 +5,11 @@ import { interactionSubgraph } from '@cmp/subgraph-interaction';
 import { invitationSubgraph } from '@cmp/subgraph-invitation';
 import { loyaltySubgraph } from '@cmp/subgraph-loyalty';
 
-/** Every subgraph of the platform, in start order. */
+/** Every subgraph of the platform, in start order: loyalty before invitation, which asks it about eligibility. */
 export const ALL_SUBGRAPHS = [
   customerSubgraph,
   interactionSubgraph,
   caseSubgraph,
-  invitationSubgraph,
   loyaltySubgraph,
+  invitationSubgraph,
 ] as SubgraphDefinition<unknown>[];

@@ -228,6 +228,15 @@ export type EligibilityReason =
   | 'TIER_EXPIRED'
   | 'TIER_TOO_LOW';
 
+/** Where an invitation's eligibility decision came from. */
+export type EligibilitySource =
+  /** Loyalty could not answer and no recent tier was known; the Business or First cabin alone admitted. */
+  | 'CABIN'
+  /** Loyalty could not answer; the last tier it confirmed decided. */
+  | 'LAST_KNOWN_TIER'
+  /** The loyalty subgraph answered. */
+  | 'LOYALTY';
+
 export type EnrollLoyaltyMemberInput = {
   customerId: Scalars['ID']['input'];
   /** Defaults to CLASICA. */
@@ -271,7 +280,15 @@ export type InteractionDirection =
 /** An invitation to a VIP lounge for one customer and flight. */
 export type Invitation = {
   __typename?: 'Invitation';
+  cabin: Cabin;
   customer: Customer;
+  /** TIER or CABIN. */
+  eligibilityReason: Scalars['String']['output'];
+  eligibilitySource: EligibilitySource;
+  /** The loyalty tier the decision used (null when the cabin alone admitted). */
+  eligibilityTier: Maybe<Scalars['String']['output']>;
+  /** Entries the code still admits. */
+  entriesRemaining: Scalars['Int']['output'];
   /** Entries already admitted (holder and guests). */
   entriesUsed: Scalars['Int']['output'];
   flightNumber: Scalars['String']['output'];
@@ -279,11 +296,32 @@ export type Invitation = {
   guests: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   issuedAt: Scalars['DateTime']['output'];
+  lastSentAt: Scalars['DateTime']['output'];
   lounge: Lounge;
   loungeCode: Scalars['String']['output'];
+  /** The signed claim-check QR: no personal data, only the invitation reference, window, lounge and guests. */
+  qrCode: QrCode;
+  revocationReason: Maybe<Scalars['String']['output']>;
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Scans of this invitation's code, newest first. */
+  scans: Array<QrScan>;
+  /** Times the invitation has been sent to the customer (1 on issue). */
+  sentCount: Scalars['Int']['output'];
   status: InvitationStatus;
   validFrom: Scalars['DateTime']['output'];
   validUntil: Scalars['DateTime']['output'];
+};
+
+export type InvitationConnection = {
+  __typename?: 'InvitationConnection';
+  edges: Array<InvitationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type InvitationEdge = {
+  __typename?: 'InvitationEdge';
+  cursor: Scalars['String']['output'];
+  node: Invitation;
 };
 
 export type InvitationStatus =
@@ -293,10 +331,12 @@ export type InvitationStatus =
   | 'USED';
 
 export type IssueInvitationInput = {
+  /** The cabin of the flight; Business and First are admitted whatever the tier. */
+  cabin?: InputMaybe<Cabin>;
   customerId: Scalars['ID']['input'];
   /** IATA flight designator, e.g. IB6253. */
   flightNumber: Scalars['String']['input'];
-  /** 0 or 1. */
+  /** 0 or 1, within what the customer's tier or cabin allows. */
   guests?: InputMaybe<Scalars['Int']['input']>;
   /** A lounge code from `lounges`. */
   loungeCode: Scalars['String']['input'];
@@ -376,10 +416,46 @@ export type Lounge = {
   capacity: Scalars['Int']['output'];
   /** e.g. MAD-VELAZQUEZ. */
   code: Scalars['String']['output'];
+  devices: Array<LoungeDevice>;
+  /** Invitations valid at some time on the lounge's local day containing `date` (today by default), latest start first. */
+  invitations: InvitationConnection;
   name: Scalars['String']['output'];
+  occupancy: LoungeOccupancy;
   /** Local time, e.g. 05:00-23:00. */
   openingHours: Scalars['String']['output'];
+  /** Scans at this lounge after `since` (default: the start of today, local), newest first. */
+  scans: QrScanConnection;
   terminal: Scalars['String']['output'];
+  /** IANA time zone of the airport; a lounge's day is its local day. */
+  timeZone: Scalars['String']['output'];
+};
+
+
+export type LoungeInvitationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  date?: InputMaybe<Scalars['DateTime']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<InvitationStatus>>;
+};
+
+
+export type LoungeScansArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  outcome?: InputMaybe<Array<ScanOutcome>>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type LoungeDevice = {
+  __typename?: 'LoungeDevice';
+  disabledAt: Maybe<Scalars['DateTime']['output']>;
+  disabledReason: Maybe<Scalars['String']['output']>;
+  enabled: Scalars['Boolean']['output'];
+  /** The subject of the device's LoungeDevice token. */
+  id: Scalars['ID']['output'];
+  loungeCode: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  registeredAt: Scalars['DateTime']['output'];
 };
 
 export type LoungeEligibility = {
@@ -397,6 +473,16 @@ export type LoungeEligibility = {
   source: LoyaltyDataSource;
   /** The tier the decision used; null for a non-member. */
   tier: Maybe<LoyaltyTier>;
+};
+
+/** How full a lounge is now. The door scans entries, not exits: everyone admitted within the dwell time counts. */
+export type LoungeOccupancy = {
+  __typename?: 'LoungeOccupancy';
+  asOf: Scalars['DateTime']['output'];
+  available: Scalars['Int']['output'];
+  capacity: Scalars['Int']['output'];
+  dwellMinutes: Scalars['Int']['output'];
+  occupancy: Scalars['Int']['output'];
 };
 
 /** A member's Club Iberia Plus account. */
@@ -481,6 +567,9 @@ export type Mutation = {
    * already has the primary e-mail.
    */
   createCustomer: Customer;
+  /** Stops a device from scanning, within seconds on every replica (Admin). */
+  disableLoungeDevice: LoungeDevice;
+  enableLoungeDevice: LoungeDevice;
   /**
    * Enrols a customer in Club Iberia Plus with the next member number (IB000000001, ...), at CLASICA unless a tier
    * is given. Needs the loyalty-management privilege. CONFLICT (field customerId) if already a member.
@@ -489,8 +578,11 @@ export type Mutation = {
   /** Removes Avios that expired under the programme rules. Idempotent by externalId. */
   expireAvios: LedgerPosting;
   /**
-   * Issues a VIP lounge invitation (status ISSUED) for one flight. The window may span at most 48 hours and must
-   * end in the future; up to one guest. Needs the invitation-issuing privilege (contact-centre and check-in agents).
+   * Issues a VIP lounge invitation (status ISSUED) for one flight, after asking the loyalty subgraph whether the
+   * customer may enter by tier or by cabin and with how many guests. The window may span at most 48 hours and must
+   * end in the future. When loyalty cannot answer, the last tier it confirmed (no older than the configured age)
+   * decides, or a Business/First cabin alone; otherwise INV-003 (retryable). INV-002 when not eligible. Needs the
+   * invitation-issuing privilege (contact-centre and check-in agents).
    */
   issueInvitation: Invitation;
   /**
@@ -512,6 +604,19 @@ export type Mutation = {
    * stored state is returned with its age and the reason.
    */
   refreshLoyaltyAccount: LoyaltyAccountRefresh;
+  /** Registers (or renames) a door scanner for one lounge; its id is the subject of its LoungeDevice token (Admin). */
+  registerLoungeDevice: LoungeDevice;
+  /** Sends a live invitation to the customer again (same QR code); at most once a minute (INV-005). */
+  resendInvitation: Invitation;
+  /** ISSUED → REVOKED, with a reason (3-500 characters); the code is refused at the door from then on. INV-004 otherwise. */
+  revokeInvitation: Invitation;
+  /**
+   * A scan at the lounge door, for LoungeDevice tokens; the lounge is the token's. Answers ADMITTED while the code still
+   * admits someone (the holder and up to `guests` companions), else why not. A forged or altered code is INVALID and
+   * costs no database work. Send the same `idempotencyKey` (8-100 characters) when retrying one physical scan: the
+   * first answer is returned and nothing is counted twice.
+   */
+  validateQr: QrValidation;
 };
 
 
@@ -527,6 +632,17 @@ export type MutationAdjustPointsArgs = {
 
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
+};
+
+
+export type MutationDisableLoungeDeviceArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationEnableLoungeDeviceArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -569,6 +685,27 @@ export type MutationRefreshLoyaltyAccountArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type MutationRegisterLoungeDeviceArgs = {
+  input: RegisterLoungeDeviceInput;
+};
+
+
+export type MutationResendInvitationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeInvitationArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationValidateQrArgs = {
+  input: ValidateQrInput;
+};
+
 /** The oneworld status a Club Iberia Plus tier is recognised as. */
 export type OneworldTier =
   | 'EMERALD'
@@ -601,6 +738,52 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type QrCode = {
+  __typename?: 'QrCode';
+  /** What the code encodes: `LX1:` and Base45 of the signed binary payload. */
+  payload: Scalars['String']['output'];
+  /** The code as a PNG image, Base64. */
+  pngBase64: Scalars['String']['output'];
+  /** The code as an SVG image. */
+  svg: Scalars['String']['output'];
+};
+
+export type QrScan = {
+  __typename?: 'QrScan';
+  /** People let in by this scan (0 or 1). */
+  admitted: Scalars['Int']['output'];
+  deviceId: Scalars['String']['output'];
+  entriesRemaining: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  invitation: Maybe<Invitation>;
+  loungeCode: Scalars['String']['output'];
+  outcome: ScanOutcome;
+  scannedAt: Scalars['DateTime']['output'];
+};
+
+export type QrScanConnection = {
+  __typename?: 'QrScanConnection';
+  edges: Array<QrScanEdge>;
+  pageInfo: PageInfo;
+};
+
+export type QrScanEdge = {
+  __typename?: 'QrScanEdge';
+  cursor: Scalars['String']['output'];
+  node: QrScan;
+};
+
+export type QrValidation = {
+  __typename?: 'QrValidation';
+  /** Entries (holder and guests) the code still admits after this scan; null when the code was not read or admits nobody any more. */
+  entriesRemaining: Maybe<Scalars['Int']['output']>;
+  /** The scanned invitation, when the code was read and belongs to this lounge. */
+  invitation: Maybe<Invitation>;
+  outcome: ScanOutcome;
+  /** True when this is the stored answer to an earlier scan with the same idempotency key. */
+  replayed: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** A case by id: staff who handle complaints or read customers, or the customer's own token. */
@@ -611,6 +794,8 @@ export type Query = {
   interaction: Maybe<Interaction>;
   /** An invitation by id: staff with read access, or the invited customer's own token. */
   invitation: Maybe<Invitation>;
+  /** One lounge with its day: invitations, scans, occupancy and devices (lounge staff). */
+  lounge: Maybe<Lounge>;
   /**
    * Whether the customer may enter the lounge on the date (today by default): by tier (Oro and above, valid that
    * day) or by a Business or First ticket, with the guests allowed and the reason. Reads the external loyalty
@@ -645,6 +830,11 @@ export type QueryInvitationArgs = {
 };
 
 
+export type QueryLoungeArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type QueryLoungeEligibilityArgs = {
   cabin: Cabin;
   customerId: Scalars['ID']['input'];
@@ -664,6 +854,22 @@ export type RedeemAviosInput = {
   description: Scalars['String']['input'];
   externalId: Scalars['String']['input'];
 };
+
+export type RegisterLoungeDeviceInput = {
+  /** The subject of the device's LoungeDevice token. */
+  id: Scalars['ID']['input'];
+  loungeCode: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+};
+
+export type ScanOutcome =
+  | 'ADMITTED'
+  | 'ALREADY_USED'
+  | 'EXPIRED'
+  | 'INVALID'
+  | 'NOT_YET_VALID'
+  | 'REVOKED'
+  | 'WRONG_LOUNGE';
 
 export type TierChange = {
   __typename?: 'TierChange';
@@ -710,6 +916,13 @@ export type TimelineEntryType =
   | 'LOYALTY'
   | 'PROFILE'
   | 'PURCHASE';
+
+export type ValidateQrInput = {
+  /** One per physical scan, reused on retries of that scan. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The scanned text (starts with LX1:). */
+  payload: Scalars['String']['input'];
+};
 
 export type Customer360QueryVariables = Exact<{
   id: Scalars['ID']['input'];

@@ -38,6 +38,7 @@ export const Privilege = {
   GdprErase: 'gdpr:erase',
   AggregateRead: 'aggregate:read',
   QrValidate: 'qr:validate',
+  LoungeManage: 'lounge:manage',
 } as const;
 export type Privilege = (typeof Privilege)[keyof typeof Privilege];
 

@@ -52,6 +52,12 @@ export interface SubgraphDefinition<TLoaders> {
   consumers?: EventConsumer[];
   /** Called once at start with the validated settings, before any request (outside systems, adapters). */
   configure?(settings: Settings, logger: Logger): void;
+  /**
+   * Called once when the subgraph starts in a process, after `configure` and before it serves: loads what it needs
+   * (keys, clients) and starts its background work (jobs, write-behind buffers). `stop` runs after the server has
+   * closed and before the database does.
+   */
+  start?(deps: { db: Database; settings: Settings; logger: Logger }): Promise<{ stop(): Promise<void> }>;
   /** Plain HTTP endpoints beside /graphql (versioned REST for systems that do not speak GraphQL). */
   routes?(router: Router, deps: { db: Database; verifier: TokenVerifier; logger: Logger }): void;
 }

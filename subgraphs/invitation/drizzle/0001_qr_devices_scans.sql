@@ -36,6 +36,7 @@ ALTER TABLE "invitation"."invitations" ADD COLUMN "eligibility_as_of" timestamp 
 ALTER TABLE "invitation"."invitations" ADD COLUMN "qr_key_id" text;--> statement-breakpoint
 ALTER TABLE "invitation"."invitations" ADD COLUMN "sent_count" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "invitation"."invitations" ADD COLUMN "last_sent_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+ALTER TABLE "invitation"."lounges" ADD COLUMN "time_zone" text DEFAULT 'Europe/Madrid' NOT NULL;--> statement-breakpoint
 ALTER TABLE "invitation"."lounge_devices" ADD CONSTRAINT "lounge_devices_lounge_code_lounges_code_fk" FOREIGN KEY ("lounge_code") REFERENCES "invitation"."lounges"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "scans_idempotency_key" ON "invitation"."scans" USING btree ("device_id","idempotency_key");--> statement-breakpoint
 CREATE INDEX "scans_lounge_idx" ON "invitation"."scans" USING btree ("lounge_code","scanned_at");--> statement-breakpoint

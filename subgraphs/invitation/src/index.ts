@@ -1,9 +1,12 @@
 import { defineSubgraph } from '@cmp/platform';
 import { upsertLounges } from './db/invitations.repo.ts';
 import { outbox } from './db/schema.ts';
+import { startExpiryJob } from './domain/lifecycle.ts';
 import { SEEDED_LOUNGES } from './domain/lounges.ts';
+import { ScanRecorder } from './domain/scan-recorder.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
+import { configureInvitation, runtimeFromSettings } from './runtime.ts';
 
 export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'invitation',
@@ -11,4 +14,18 @@ export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   createLoaders,
   outbox,
   seedReferenceData: (db) => upsertLounges(db, SEEDED_LOUNGES),
+  start: async ({ db, settings, logger }) => {
+    const recorder = new ScanRecorder(db, logger.child({ component: 'scan-recorder' }));
+    configureInvitation(await runtimeFromSettings(settings, recorder));
+    recorder.start();
+    const expiry = startExpiryJob(db, logger.child({ component: 'invitation-expiry' }), settings.invitation.expiryIntervalSeconds * 1000);
+    return {
+      async stop() {
+        await expiry.stop();
+        await recorder.stop();
+      },
+    };
+  },
 });
+
+export { configureInvitation } from './runtime.ts';

@@ -13,8 +13,11 @@ export type ScanOutcome = (typeof SCAN_OUTCOMES)[number];
 export const CABINS = ['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST'] as const;
 export type Cabin = (typeof CABINS)[number];
 
-/** Where the eligibility decision behind an invitation came from. */
-export const ELIGIBILITY_SOURCES = ['LOYALTY', 'LAST_KNOWN_TIER'] as const;
+/**
+ * Where the eligibility decision behind an invitation came from: loyalty's answer, the last tier loyalty confirmed
+ * (loyalty unreachable), or the cabin alone (loyalty unreachable, no recent tier, a Business or First ticket).
+ */
+export const ELIGIBILITY_SOURCES = ['LOYALTY', 'LAST_KNOWN_TIER', 'CABIN'] as const;
 export type EligibilitySource = (typeof ELIGIBILITY_SOURCES)[number];
 
 export const lounges = invitationSchema.table('lounges', {
@@ -24,6 +27,8 @@ export const lounges = invitationSchema.table('lounges', {
   name: text('name').notNull(),
   capacity: integer('capacity').notNull(),
   openingHours: text('opening_hours').notNull(),
+  /** IANA zone of the airport: "today" at the lounge is its local day. */
+  timeZone: text('time_zone').notNull().default('Europe/Madrid'),
   active: boolean('active').notNull().default(true),
 });
 

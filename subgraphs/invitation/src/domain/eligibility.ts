@@ -1,0 +1,162 @@
+import {
+  AppError,
+  BadUserInputError,
+  DomainRuleError,
+  ForbiddenError,
+  OutsideSystemError,
+  Resilience,
+  UnauthenticatedError,
+  failureReason,
+  isOutsideFailure,
+  type Caller,
+  type Executor,
+  type Logger,
+} from '@cmp/platform';
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { knownTiers, type Cabin, type EligibilitySource } from '../db/schema.ts';
+
+/** Tiers with lounge access on status alone, one companion each (DOMAIN.md). */
+const LOUNGE_TIERS = new Set(['ORO', 'PLATINO', 'PLATINO_PRIME', 'INFINITA', 'INFINITA_PRIME']);
+const PREMIUM_CABINS = new Set<Cabin>(['BUSINESS', 'FIRST']);
+
+export interface EligibilityDecision {
+  eligible: boolean;
+  guestsAllowed: number;
+  /** TIER, CABIN, TIER_TOO_LOW, TIER_EXPIRED, NOT_A_MEMBER. */
+  reason: string;
+  tier: string | null;
+  source: EligibilitySource;
+  /** When the loyalty data behind the decision was last confirmed. */
+  asOf: Date | null;
+}
+
+export interface EligibilityQuestion {
+  customerId: string;
+  loungeCode: string;
+  cabin: Cabin;
+  date: Date;
+}
+
+const answerSchema = z.object({
+  eligible: z.boolean(),
+  guestsAllowed: z.number().int().min(0),
+  reason: z.string(),
+  tier: z.string().nullable(),
+  dataAsOf: z.string().nullable(),
+});
+const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
+
+/**
+ * Asks the loyalty subgraph (its `GET /v1/lounge-eligibility`) with the caller's own token, under a timeout,
+ * retries and a circuit breaker. A refusal from loyalty (403, 400) is passed on as such; only an unreachable,
+ * slow or failing loyalty counts against the breaker.
+ */
+export class LoyaltyEligibilityClient {
+  private readonly resilience: Resilience;
+  private readonly url: URL;
+
+  constructor(loyaltyGraphqlUrl: string, timeoutMs: number) {
+    this.url = new URL('/v1/lounge-eligibility', loyaltyGraphqlUrl);
+    this.resilience = new Resilience({ timeoutMs, maxAttempts: 2, initialBackoffMs: 50, breakAfter: 5, halfOpenAfterMs: 10_000 });
+  }
+
+  get circuit() {
+    return this.resilience.circuit;
+  }
+
+  ask(caller: Caller, question: EligibilityQuestion, headers: Record<string, string>): Promise<EligibilityDecision> {
+    const url = new URL(this.url);
+    url.search = new URLSearchParams({
+      customerId: question.customerId,
+      loungeCode: question.loungeCode,
+      cabin: question.cabin,
+      date: question.date.toISOString(),
+    }).toString();
+    return this.resilience.execute(async (signal) => {
+      const response = await fetch(url, { signal, headers: { ...headers, accept: 'application/json', authorization: `Bearer ${caller.token}` } });
+      if (response.status >= 500 || response.status === 429) throw new OutsideSystemError(`loyalty answered HTTP ${response.status}`);
+      const body: unknown = await response.json().catch(() => null);
+      if (!response.ok) {
+        const refusal = errorSchema.safeParse(body);
+        if (response.status === 401) throw new UnauthenticatedError(refusal.success ? refusal.data.error.message : 'loyalty did not accept the token');
+        if (response.status === 403) throw new ForbiddenError(refusal.success ? refusal.data.error.message : 'loyalty refused the eligibility check');
+        if (refusal.success && refusal.data.error.field) throw new BadUserInputError(refusal.data.error.field, refusal.data.error.message);
+        throw new OutsideSystemError(`loyalty answered HTTP ${response.status}`);
+      }
+      const answer = answerSchema.safeParse(body);
+      if (!answer.success) throw new OutsideSystemError('loyalty answered with an unexpected body');
+      return {
+        eligible: answer.data.eligible,
+        guestsAllowed: answer.data.guestsAllowed,
+        reason: answer.data.reason,
+        tier: answer.data.tier,
+        source: 'LOYALTY' as const,
+        asOf: answer.data.dataAsOf ? new Date(answer.data.dataAsOf) : new Date(),
+      };
+    });
+  }
+}
+
+/** The rule of DOMAIN.md on a tier the invitation subgraph already knows: Oro and above with one guest, else the cabin. */
+export function decideLocally(tier: string | null, cabin: Cabin, source: EligibilitySource, asOf: Date | null): EligibilityDecision {
+  if (tier && LOUNGE_TIERS.has(tier)) return { eligible: true, guestsAllowed: 1, reason: 'TIER', tier, source, asOf };
+  if (PREMIUM_CABINS.has(cabin)) return { eligible: true, guestsAllowed: 0, reason: 'CABIN', tier, source, asOf };
+  return { eligible: false, guestsAllowed: 0, reason: tier ? 'TIER_TOO_LOW' : 'NOT_A_MEMBER', tier, source, asOf };
+}
+
+export async function rememberTier(db: Executor, customerId: string, tier: string | null, asOf: Date): Promise<void> {
+  await db
+    .insert(knownTiers)
+    .values({ customerId, tier, asOf })
+    .onConflictDoUpdate({
+      target: knownTiers.customerId,
+      set: { tier: sql`excluded.tier`, asOf: sql`excluded.as_of` },
+      // A late, older answer never overwrites a newer one.
+      setWhere: sql`${knownTiers.asOf} <= excluded.as_of`,
+    });
+}
+
+export interface EligibilityPolicy {
+  client: LoyaltyEligibilityClient | null;
+  /** 0 refuses to decide without loyalty. */
+  lastKnownTierMaxAgeSeconds: number;
+}
+
+/**
+ * The decision for one invitation: from loyalty when it answers (and remembered), else from the last known tier
+ * when it is recent enough, else the cabin when it alone admits, else a retryable refusal. The decision says which.
+ */
+export async function decideEligibility(
+  db: Executor,
+  policy: EligibilityPolicy,
+  caller: Caller,
+  question: EligibilityQuestion,
+  headers: Record<string, string>,
+  log: Logger,
+  now = new Date(),
+): Promise<EligibilityDecision> {
+  let failure = 'loyalty subgraph not configured';
+  if (policy.client) {
+    try {
+      const decision = await policy.client.ask(caller, question, headers);
+      await rememberTier(db, question.customerId, decision.tier, decision.asOf ?? now);
+      return decision;
+    } catch (error) {
+      if (error instanceof AppError || !isOutsideFailure(error)) throw error;
+      failure = failureReason(error);
+      log.warn({ failure, customerId: question.customerId }, 'loyalty eligibility unavailable; trying the last known tier');
+    }
+  }
+  const [known] = await db.select().from(knownTiers).where(eq(knownTiers.customerId, question.customerId));
+  const maxAgeMs = policy.lastKnownTierMaxAgeSeconds * 1000;
+  if (known && maxAgeMs > 0 && now.getTime() - known.asOf.getTime() <= maxAgeMs) {
+    return decideLocally(known.tier, question.cabin, 'LAST_KNOWN_TIER', known.asOf);
+  }
+  if (PREMIUM_CABINS.has(question.cabin)) return decideLocally(null, question.cabin, 'CABIN', null);
+  throw new DomainRuleError('INV-003', 'Lounge eligibility cannot be checked right now (the loyalty service did not answer); try again shortly', {
+    retryable: true,
+    reason: failure,
+    lastKnownTierAsOf: known?.asOf.toISOString() ?? null,
+  });
+}
