@@ -87,7 +87,8 @@ export async function signDevToken(
     amr: claims.mfa ? ['pwd', 'mfa'] : ['pwd'],
   })
     .setProtectedHeader({ alg: DEV_ALG, kid: key.kid, typ: 'JWT' })
-    .setSubject(claims.subject ?? `dev:${claims.roles.join('+').toLowerCase()}`)
+    // A lounge device is known by its subject and enrolled to one lounge: one development device per lounge.
+    .setSubject(claims.subject ?? `dev:${claims.roles.join('+').toLowerCase()}${claims.loungeCode ? `:${claims.loungeCode.toLowerCase()}` : ''}`)
     .setIssuer(settings.auth.issuer)
     .setAudience(settings.auth.audience)
     .setIssuedAt()

@@ -20,6 +20,26 @@ const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe 
     type: 'INVITATION',
     describe: (d) => `Lounge invitation to ${d.loungeCode} for ${d.flightNumber}`,
   },
+  'cmp.invitation.InvitationResent': {
+    type: 'INVITATION',
+    describe: (d) => `Lounge invitation to ${d.loungeCode} for ${d.flightNumber} sent again`,
+  },
+  'cmp.invitation.InvitationStatusChanged': {
+    type: 'INVITATION',
+    describe: (d) =>
+      d.status === 'REVOKED'
+        ? `Lounge invitation to ${d.loungeCode} revoked: ${d.reason}`
+        : d.status === 'EXPIRED'
+          ? `Lounge invitation to ${d.loungeCode} expired`
+          : `Lounge invitation to ${d.loungeCode} fully used`,
+  },
+  'cmp.invitation.QrScanned': {
+    type: 'LOUNGE_VISIT',
+    describe: (d) =>
+      d.outcome === 'ADMITTED'
+        ? `Admitted to ${d.loungeCode} (${d.entriesRemaining} more ${d.entriesRemaining === 1 ? 'entry' : 'entries'} on the invitation)`
+        : `Refused at ${d.loungeCode}: ${String(d.outcome)}`,
+  },
 };
 
 export const PROJECTED_EVENT_TYPES = Object.keys(PROJECTIONS);
