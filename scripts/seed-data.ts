@@ -8,6 +8,7 @@ export interface SeedSummary {
   cases: number;
   invitations: number;
   interactions: number;
+  loungeDevices: number;
 }
 
 interface DemoCustomer {
@@ -78,7 +79,14 @@ export function graphqlClient(url: string, token: string): Graphql {
 }
 
 export async function seedDemoData(graphql: Graphql, now = new Date()): Promise<SeedSummary> {
-  const summary: SeedSummary = { customers: 0, loyaltyAccounts: 0, cases: 0, invitations: 0, interactions: 0 };
+  const summary: SeedSummary = { customers: 0, loyaltyAccounts: 0, cases: 0, invitations: 0, interactions: 0, loungeDevices: 0 };
+  // One door scanner per Madrid lounge, under the subject `pnpm token --role LoungeDevice --lounge <code>` signs.
+  for (const [code, name] of [['MAD-VELAZQUEZ', 'Velázquez main door'], ['MAD-DALI', 'Dalí main door'], ['MAD-GOYA', 'Goya main door']] as const) {
+    await graphql('mutation($input: RegisterLoungeDeviceInput!) { registerLoungeDevice(input: $input) { id } }', {
+      input: { id: `dev:loungedevice:${code.toLowerCase()}`, loungeCode: code, name: `${name} (development scanner)` },
+    });
+    summary.loungeDevices++;
+  }
   for (const demo of DEMO) {
     const { createCustomer } = await graphql<{ createCustomer: { id: string } }>(
       'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }',

@@ -31,6 +31,7 @@ process.stdout.write(
     `  GraphQL explorer:  ${platform.gateway.url}`,
     `  Health / ready:    ${origin}/health  ${origin}/ready`,
     `  A token:           pnpm token --role Admin`,
+    `  A door scan:       pnpm scan --lounge MAD-VELAZQUEZ --image <qr.png> (or --payload 'LX1:...')`,
     ...platform.subgraphs.map((s) => `  ${s.name.padEnd(12)} subgraph: ${s.url}`),
     '',
     '',

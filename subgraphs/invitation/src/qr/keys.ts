@@ -103,6 +103,20 @@ export function rotate(ring: QrKeyRing | null, now = new Date()): QrKeyRing {
   return new QrKeyRing([...(ring?.keys ?? []), key], key.kid);
 }
 
+/**
+ * A fresh key that verifies but does not sign yet: step one of a rotation across replicas, so every replica knows
+ * the key before any code signed with it reaches a door. Step two is `activate`.
+ */
+export function addKey(ring: QrKeyRing, now = new Date()): { ring: QrKeyRing; kid: string } {
+  const key = generateQrKey(now);
+  return { ring: new QrKeyRing([...ring.keys, key], ring.activeKeyId), kid: key.kid };
+}
+
+export function activate(ring: QrKeyRing, kid: string): QrKeyRing {
+  if (!ring.get(kid)) throw new QrKeyError(`no QR key ${kid} in the ring`);
+  return new QrKeyRing(ring.keys, kid);
+}
+
 /** Drops the private half of every key but the active one: they verify, they no longer sign. */
 export function retireInactive(ring: QrKeyRing): QrKeyRing {
   return new QrKeyRing(
