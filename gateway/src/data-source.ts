@@ -1,6 +1,43 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
+import { Agent, request } from 'undici';
 import type { GatewayContext } from './context.ts';
+
+type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
+
+/** Keep-alive connections to the subgraphs, shared by every data source of the process. */
+const subgraphAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+
+/**
+ * The gateway's subgraph calls over undici's request API on pooled keep-alive connections, each bounded by the
+ * subgraph timeout. The WHATWG fetch on top of the same undici costs the gateway about a fifth of its CPU per
+ * request (streams, Request and Response objects) for nothing it needs: one JSON body in, one out.
+ */
+export function subgraphFetcher(timeoutMs: number): Fetcher {
+  return (async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
+    const response = await request(url, {
+      method: (init.method ?? 'POST') as 'POST',
+      headers: init.headers,
+      body: init.body,
+      dispatcher: subgraphAgent,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.body.text();
+    const header = (name: string) => {
+      const value = response.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : (value ?? null);
+    };
+    return {
+      ok: response.statusCode >= 200 && response.statusCode < 300,
+      status: response.statusCode,
+      statusText: '',
+      url,
+      headers: { get: header, has: (name: string) => header(name) !== null },
+      text: async () => text,
+      json: async () => JSON.parse(text) as unknown,
+    };
+  }) as unknown as Fetcher;
+}
 
 /**
  * Forwards the caller's own token, trace and request id on every subgraph fetch: subgraphs verify the token
@@ -13,11 +50,7 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<GatewayCont
     url: string,
     private readonly timeoutMs: number,
   ) {
-    type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
-    // Node's own fetch (undici: pooled keep-alive connections), bounded by the subgraph timeout.
-    const fetcher: Fetcher = (input, init) =>
-      fetch(input, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }) as unknown as ReturnType<Fetcher>;
-    super({ url, fetcher });
+    super({ url, fetcher: subgraphFetcher(timeoutMs) });
   }
 
   /**

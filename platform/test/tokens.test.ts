@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SignJWT, generateKeyPair, importJWK, base64url } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DEV_AUDIENCE,
   DEV_ISSUER,
@@ -80,6 +80,20 @@ describe('token verification', () => {
     await refused(await signWithDevKey({ roles: ['Pilot'] }, valid));
     await refused(await signWithDevKey({ roles: ['Customer'] }, valid));
     await refused(await signWithDevKey({ roles: ['LoungeDevice'] }, valid));
+  });
+
+  it('remembers a verified token for at most a minute and never past its expiry', async () => {
+    const start = Date.now();
+    const token = await signWithDevKey({ roles: ['Viewer'] }, (j) => j.setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setExpirationTime(Math.floor(start / 1000) + 20));
+    const fresh = await createTokenVerifier(settings);
+    expect((await fresh.verify(`Bearer ${token}`)).roles).toEqual(['Viewer']);
+    expect((await fresh.verify(`Bearer ${token}`)).roles).toEqual(['Viewer']);
+    vi.useFakeTimers({ now: start + 60_000, toFake: ['Date'] });
+    try {
+      await expect(fresh.verify(`Bearer ${token}`)).rejects.toThrow(/expired/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads MFA from the amr claim', async () => {

@@ -124,6 +124,33 @@ function callerFromPayload(payload: JWTPayload, token: string): Caller {
  * Verifies bearer tokens: the development key in embedded mode, the identity provider's JWKS in OIDC mode.
  * Only asymmetric algorithms are accepted, so `alg: none` and HMAC confusion are refused.
  */
+/**
+ * Tokens this process has verified, for up to a minute and never past their expiry: a lounge scanner or an agent
+ * console sends the same token on every request, and its signature need not be checked each time. Keyed by the
+ * whole token, so only the identical bytes hit; bounded, oldest out first.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { caller: Caller; until: number }>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  get(token: string, now = Date.now()): Caller | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.until > now) return entry.caller;
+    this.entries.delete(token);
+    return undefined;
+  }
+
+  set(token: string, caller: Caller, exp: number | undefined, now = Date.now()): void {
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { caller, until: Math.min(now + this.maxAgeMs, exp !== undefined ? exp * 1000 : Number.POSITIVE_INFINITY) });
+  }
+}
+
 export async function createTokenVerifier(settings: Settings): Promise<TokenVerifier> {
   let keySource: CryptoKey | JWTVerifyGetKey;
   if (settings.auth.mode === 'oidc') {
@@ -133,18 +160,23 @@ export async function createTokenVerifier(settings: Settings): Promise<TokenVeri
     keySource = (await importJWK(key.publicJwk, DEV_ALG)) as CryptoKey;
   }
   const { issuer, audience } = settings.auth;
+  const verified = new VerifiedTokens();
   return {
     async verify(authorization) {
       if (!authorization) throw new UnauthenticatedError();
       const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
       if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"');
       const token = match[1]!;
+      const known = verified.get(token);
+      if (known) return known;
       try {
         const { payload } =
           typeof keySource === 'function'
             ? await jwtVerify(token, keySource, { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 })
             : await jwtVerify(token, keySource, { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 });
-        return callerFromPayload(payload, token);
+        const caller = callerFromPayload(payload, token);
+        verified.set(token, caller, payload.exp);
+        return caller;
       } catch (error) {
         if (error instanceof UnauthenticatedError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired');

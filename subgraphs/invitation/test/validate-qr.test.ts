@@ -65,6 +65,28 @@ describe('validateQr at the door', () => {
       ['cmp.invitation.InvitationStatusChanged', 'USED'],
       ['cmp.invitation.QrScanned', 'ALREADY_USED'],
     ]);
+    const data = (await h.handle.db.select().from(outbox).where(eq(outbox.aggregateId, invitation.id))).map((e) => e.data);
+    expect(data[1]).toEqual({
+      scanId: recorded.find((s) => s.entriesRemaining === 1)!.id,
+      invitationId: invitation.id,
+      customerId: invitation.customer.id,
+      loungeCode: 'MAD-VELAZQUEZ',
+      deviceId: door.subject,
+      outcome: 'ADMITTED',
+      admitted: 1,
+      entriesRemaining: 1,
+      scannedAt: expect.any(String),
+    });
+    expect(data[3]).toEqual({
+      invitationId: invitation.id,
+      customerId: invitation.customer.id,
+      loungeCode: 'MAD-VELAZQUEZ',
+      previousStatus: 'ISSUED',
+      status: 'USED',
+      entriesUsed: 2,
+      reason: 'ENTRIES_EXHAUSTED',
+      changedBy: door.subject,
+    });
     const history = await h.run(agent, 'query($id: ID!) { invitation(id: $id) { entriesRemaining scans { outcome deviceId admitted } } }', { id: invitation.id });
     expect(history.data.invitation.entriesRemaining).toBe(0);
     expect(history.data.invitation.scans).toHaveLength(3);

@@ -30,6 +30,22 @@ export function recordInvitationEvent(
   });
 }
 
+export const STATUS_CHANGED = 'cmp.invitation.InvitationStatusChanged';
+export const QR_SCANNED = 'cmp.invitation.QrScanned';
+
+export function statusChangedData(invitation: InvitationRow, previousStatus: InvitationStatus, reason: string, changedBy: string) {
+  return {
+    invitationId: invitation.id,
+    customerId: invitation.customerId,
+    loungeCode: invitation.loungeCode,
+    previousStatus,
+    status: invitation.status,
+    entriesUsed: invitation.entriesUsed,
+    reason,
+    changedBy,
+  };
+}
+
 export function recordStatusChanged(
   tx: Executor,
   events: EventContext,
@@ -39,40 +55,35 @@ export function recordStatusChanged(
   changedBy: string,
 ): Promise<string> {
   return recordEvent(tx, outbox, events, {
-    type: 'cmp.invitation.InvitationStatusChanged',
+    type: STATUS_CHANGED,
     aggregateType: 'Invitation',
     aggregateId: invitation.id,
     customerId: invitation.customerId,
-    data: {
-      invitationId: invitation.id,
-      customerId: invitation.customerId,
-      loungeCode: invitation.loungeCode,
-      previousStatus,
-      status: invitation.status,
-      entriesUsed: invitation.entriesUsed,
-      reason,
-      changedBy,
-    },
+    data: statusChangedData(invitation, previousStatus, reason, changedBy),
   });
+}
+
+export function scannedData(scan: Omit<ScanRow, 'idempotencyKey'>, customerId: string | null) {
+  return {
+    scanId: scan.id,
+    invitationId: scan.invitationId,
+    customerId,
+    loungeCode: scan.loungeCode,
+    deviceId: scan.deviceId,
+    outcome: scan.outcome,
+    admitted: scan.admitted,
+    entriesRemaining: scan.entriesRemaining,
+    scannedAt: scan.scannedAt.toISOString(),
+  };
 }
 
 /** Every recorded scan, for lounge dashboards, the customer's app and the data platform. */
 export function recordScanned(tx: Executor, events: EventContext, scan: ScanRow, customerId: string | null): Promise<string> {
   return recordEvent(tx, outbox, events, {
-    type: 'cmp.invitation.QrScanned',
+    type: QR_SCANNED,
     aggregateType: 'Invitation',
     aggregateId: scan.invitationId,
     customerId,
-    data: {
-      scanId: scan.id,
-      invitationId: scan.invitationId,
-      customerId,
-      loungeCode: scan.loungeCode,
-      deviceId: scan.deviceId,
-      outcome: scan.outcome,
-      admitted: scan.admitted,
-      entriesRemaining: scan.entriesRemaining,
-      scannedAt: scan.scannedAt.toISOString(),
-    },
+    data: scannedData(scan, customerId),
   });
 }

@@ -1,9 +1,20 @@
-import { BadUserInputError, Privilege, requirePrivilege, type Caller, type Database, type EventContext, type Logger } from '@cmp/platform';
+import { randomUUID } from 'node:crypto';
+import {
+  BadUserInputError,
+  Privilege,
+  requirePrivilege,
+  resultRows,
+  uniqueViolationConstraint,
+  type Caller,
+  type Database,
+  type EventContext,
+  type Logger,
+} from '@cmp/platform';
 import { and, eq, gt, lt, lte, sql } from 'drizzle-orm';
-import { invitations, scans, type InvitationRow, type ScanOutcome } from '../db/schema.ts';
+import { invitations, outbox, scans, type InvitationRow, type LoungeDeviceRow, type ScanOutcome } from '../db/schema.ts';
 import { verifyQr } from '../qr/payload.ts';
 import type { InvitationRuntime } from '../runtime.ts';
-import { recordScanned, recordStatusChanged } from './events.ts';
+import { QR_SCANNED, STATUS_CHANGED, recordScanned, recordStatusChanged, scannedData, statusChangedData } from './events.ts';
 import type { DeferredScan } from './scan-recorder.ts';
 
 export interface ValidateQrInput {
@@ -15,12 +26,33 @@ export interface QrValidation {
   outcome: ScanOutcome;
   /** Entries (holder and guests) the code still admits; null when the code admits nobody any more or was not read. */
   entriesRemaining: number | null;
+  /** The scanned invitation, when the code was read at its own lounge; loaded only if the client selects it. */
+  invitationId: string | null;
   invitation: InvitationRow | null;
   /** True when this answer is the stored answer to an earlier scan with the same idempotency key. */
   replayed: boolean;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/**
+ * Invalid codes are logged per device at most every 10 s, with the count since the last line: a scanner fed
+ * garbage (or an attacker) cannot flood the logs any more than the database.
+ */
+class InvalidScanLog {
+  private readonly seen = new Map<string, { count: number; since: number }>();
+
+  note(log: Logger, device: LoungeDeviceRow, reason: string, now: number): void {
+    const entry = this.seen.get(device.id) ?? { count: 0, since: 0 };
+    entry.count += 1;
+    this.seen.set(device.id, entry);
+    if (now - entry.since < 10_000) return;
+    log.warn({ deviceId: device.id, loungeCode: device.loungeCode, reason, invalidScans: entry.count }, 'invalid QR codes presented');
+    this.seen.set(device.id, { count: 0, since: now });
+  }
+}
+
+const invalidScans = new InvalidScanLog();
 
 /** Thrown inside the redemption transaction to undo it when the idempotency key was used before. */
 class ReplayedScan extends Error {}
@@ -64,8 +96,8 @@ export async function validateQr(
 
   const verified = verifyQr(input.payload, runtime.keys);
   if (!verified.ok) {
-    log.warn({ deviceId: device.id, loungeCode: device.loungeCode, reason: verified.reason }, 'invalid QR code presented');
-    return { outcome: 'INVALID', entriesRemaining: null, invitation: null, replayed: false };
+    invalidScans.note(log, device, verified.reason, now.getTime());
+    return { outcome: 'INVALID', entriesRemaining: null, invitationId: null, invitation: null, replayed: false };
   }
   const qr = verified.qr;
   const early: ScanOutcome | null =
@@ -74,10 +106,12 @@ export async function validateQr(
     const deferred = { invitationId: qr.invitationId, loungeCode: device.loungeCode, deviceId: device.id, outcome: early, scannedAt: now, events };
     if (runtime.recorder) runtime.recorder.record(deferred);
     else await recordNow(db, deferred);
-    return { outcome: early, entriesRemaining: null, invitation: null, replayed: false };
+    return { outcome: early, entriesRemaining: null, invitationId: null, invitation: null, replayed: false };
   }
 
   try {
+    const fast = await admitInOneStatement(db, events, device, qr.invitationId, idempotencyKey, now);
+    if (fast) return fast;
     return await db.transaction(async (tx) => {
       const [admitted] = await tx
         .update(invitations)
@@ -117,12 +151,74 @@ export async function validateQr(
       if (!scan) throw new ReplayedScan();
       await recordScanned(tx, events, scan, row?.customerId ?? null);
       if (admitted?.status === 'USED') await recordStatusChanged(tx, events, admitted, 'ISSUED', 'ENTRIES_EXHAUSTED', device.id);
-      return { outcome, entriesRemaining, invitation: row ?? null, replayed: false };
+      return { outcome, entriesRemaining, invitationId: row?.id ?? null, invitation: row ?? null, replayed: false };
     });
   } catch (error) {
-    if (!(error instanceof ReplayedScan)) throw error;
+    if (!(error instanceof ReplayedScan) && uniqueViolationConstraint(error) !== 'scans_idempotency_key') throw error;
     return replay(db, device.id, idempotencyKey!);
   }
+}
+
+/**
+ * The door's common case in one statement and one round trip: the conditional UPDATE that admits, the scan row
+ * and its events, committed together or not at all. Null when the UPDATE matched nothing (the code no longer
+ * admits, or is not yet or no longer valid): the transaction below then finds out why. A retried scan whose key
+ * is already recorded fails the scan insert's unique index, which undoes the whole statement; the caller answers
+ * with the first scan.
+ */
+async function admitInOneStatement(
+  db: Database,
+  events: EventContext,
+  device: LoungeDeviceRow,
+  invitationId: string,
+  idempotencyKey: string | null,
+  now: Date,
+): Promise<QrValidation | null> {
+  const scanId = randomUUID();
+  const scanned = scannedData(
+    { id: scanId, invitationId, loungeCode: device.loungeCode, deviceId: device.id, outcome: 'ADMITTED', admitted: 1, entriesRemaining: null, scannedAt: now },
+    null,
+  );
+  const used = statusChangedData(
+    { id: invitationId, customerId: null, loungeCode: device.loungeCode, status: 'USED', entriesUsed: null } as unknown as InvitationRow,
+    'ISSUED',
+    'ENTRIES_EXHAUSTED',
+    device.id,
+  );
+  const at = now.toISOString();
+  const [row] = resultRows<{ customer_id: string; status: InvitationRow['status']; remaining: number }>(
+    await db.execute(sql`
+      with redeemed as (
+        update ${invitations}
+           set entries_used = entries_used + 1,
+               status = case when entries_used + 1 >= guests + 1 then 'USED' else status end,
+               updated_at = ${at}::timestamptz
+         where id = ${invitationId} and lounge_code = ${device.loungeCode} and status = 'ISSUED'
+           and entries_used < guests + 1 and valid_from <= ${at}::timestamptz and valid_until > ${at}::timestamptz
+        returning customer_id, status, entries_used, guests + 1 - entries_used as remaining
+      ), scan as (
+        insert into ${scans} (id, invitation_id, lounge_code, device_id, outcome, admitted, entries_remaining, idempotency_key, scanned_at)
+        select ${scanId}, ${invitationId}, ${device.loungeCode}, ${device.id}, 'ADMITTED', 1, remaining, ${idempotencyKey}, ${at}::timestamptz
+          from redeemed
+      ), scan_events as (
+        -- QrScanned first, then InvitationStatusChanged when this entry was the last: ids in that order.
+        insert into ${outbox} (event_id, type, source, aggregate_type, aggregate_id, customer_id, data, traceparent)
+        select event_id, type, ${events.source}, 'Invitation', ${invitationId}, customer_id, data, ${events.traceparent ?? null}
+          from (
+            select 1 as position, ${randomUUID()}::uuid as event_id, ${QR_SCANNED} as type, customer_id,
+                   ${JSON.stringify(scanned)}::jsonb || jsonb_build_object('customerId', customer_id, 'entriesRemaining', remaining) as data
+              from redeemed
+            union all
+            select 2, ${randomUUID()}::uuid, ${STATUS_CHANGED}, customer_id,
+                   ${JSON.stringify(used)}::jsonb || jsonb_build_object('customerId', customer_id, 'entriesUsed', entries_used)
+              from redeemed where status = 'USED'
+          ) e
+         order by position
+      )
+      select customer_id, status, remaining from redeemed`),
+  );
+  if (!row) return null;
+  return { outcome: 'ADMITTED', entriesRemaining: Number(row.remaining), invitationId, invitation: null, replayed: false };
 }
 
 async function replay(db: Database, deviceId: string, idempotencyKey: string): Promise<QrValidation> {
@@ -131,7 +227,7 @@ async function replay(db: Database, deviceId: string, idempotencyKey: string): P
     .from(scans)
     .where(and(eq(scans.deviceId, deviceId), eq(scans.idempotencyKey, idempotencyKey)));
   const [invitation] = await db.select().from(invitations).where(eq(invitations.id, first!.invitationId));
-  return { outcome: first!.outcome, entriesRemaining: first!.entriesRemaining, invitation: invitation ?? null, replayed: true };
+  return { outcome: first!.outcome, entriesRemaining: first!.entriesRemaining, invitationId: invitation?.id ?? null, invitation: invitation ?? null, replayed: true };
 }
 
 async function recordNow(db: Database, scan: DeferredScan) {

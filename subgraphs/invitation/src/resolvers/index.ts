@@ -130,6 +130,10 @@ export const resolvers: Resolvers<Context> = {
     svg: (qr) => qrSvg(qr.payload),
     pngBase64: (qr) => qrPngBase64(qr.payload),
   },
+  QrValidation: {
+    invitation: (validation, _args, { loaders }) =>
+      validation.invitation ?? (validation.invitationId ? loaders.invitationById.load(validation.invitationId) : null),
+  },
   QrScan: {
     invitation: (scan, _args, { loaders }) => loaders.invitationById.load(scan.invitationId),
   },
