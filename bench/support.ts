@@ -3,6 +3,7 @@
  * ports 4100-4105, tokens, and autocannon runs with exact percentiles over every response.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 export interface BenchPlatform {
   settings: Settings;
   dataDir: string;
+  /** Process id per service in the `processes` layout (the one process under `single`). */
+  pids: Record<string, number>;
   token(roles: Role[], extra?: { loungeCode?: string; subject?: string }): Promise<string>;
   graphql(token: string, query: string, variables?: Record<string, unknown>): Promise<any>;
   stop(): void;
@@ -68,15 +71,16 @@ export async function startBenchPlatform(
     ...extraEnv,
   };
   const tsx = (script: string, ...args: string[]) => spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  let children: ChildProcess[];
+  let children: Record<string, ChildProcess>;
   if (layout === 'processes') {
     const migrate = tsx('scripts/migrate.ts');
     await new Promise((resolve) => migrate.once('exit', resolve));
-    children = ['customer', 'interaction', 'case', 'loyalty', 'invitation', 'gateway'].map((service) => tsx('scripts/serve.ts', service));
+    const services = ['customer', 'interaction', 'case', 'loyalty', 'invitation', 'gateway'];
+    children = Object.fromEntries(services.map((service) => [service, tsx('scripts/serve.ts', service)]));
   } else {
-    children = [tsx('scripts/start.ts')];
+    children = { platform: tsx('scripts/start.ts') };
   }
-  const stop = () => children.forEach((c) => c.kill('SIGTERM'));
+  const stop = () => Object.values(children).forEach((c) => c.kill('SIGTERM'));
   process.on('exit', stop);
   for (let i = 0; ; i++) {
     const ready = await fetch(`http://127.0.0.1:${PORTS.gateway}/ready`).then((r) => r.ok, () => false);
@@ -88,6 +92,7 @@ export async function startBenchPlatform(
   return {
     settings,
     dataDir,
+    pids: Object.fromEntries(Object.entries(children).map(([name, child]) => [name, child.pid!])),
     token: (roles, extra = {}) => signDevToken(settings, { roles, subject: extra.subject ?? 'bench', loungeCode: extra.loungeCode ?? null, expiresIn: '1h' }),
     async graphql(token, query, variables = {}) {
       const response = await fetch(urlOf('gateway'), {
@@ -134,10 +139,59 @@ function run(scenario: Scenario, duration: number, load = connections) {
 
 const ms = (v: number) => Number(v.toFixed(1));
 
+/** CPU time (user + system, in clock ticks of 10 ms) of a process from /proc; 0 where there is no /proc. */
+function cpuTicks(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Every Postgres process on this machine (the bench database is local). */
+function postgresPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres');
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where the CPU of a run went: milliseconds of CPU per request in each named process, in Postgres and in this
+ * load generator. On a shared machine this, not the latency, says what a request costs each tier.
+ */
+export function cpuMeter(pids: Record<string, number>) {
+  const sample = (): Record<string, number> => ({
+    ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuTicks(pid)])),
+    postgres: postgresPids().reduce((sum, pid) => sum + cpuTicks(pid), 0),
+    'load generator': cpuTicks(process.pid),
+  });
+  const before = sample();
+  return (requests: number) => {
+    const after = sample();
+    return Object.fromEntries(
+      Object.entries(after).map(([name, ticks]) => [`cpu ms/req ${name}`, Number((((ticks - before[name]!) * 10) / Math.max(1, requests)).toFixed(2))]),
+    );
+  };
+}
+
 /** A 2 s warm-up (JIT, pools, query plans), then the measured run. */
-export async function drive(name: string, scenario: Scenario, options: { warmUp?: boolean; load?: number } = {}) {
+export async function drive(name: string, scenario: Scenario, options: { warmUp?: boolean; load?: number; cpu?: Record<string, number> } = {}) {
   if (options.warmUp ?? true) await run(scenario, 2, options.load);
+  const meter = options.cpu ? cpuMeter(options.cpu) : null;
   const { result, samples } = await run(scenario, seconds, options.load);
+  const cpu = meter?.(samples.length) ?? {};
   samples.sort((a, b) => a - b);
   return {
     scenario: name,
@@ -147,6 +201,7 @@ export async function drive(name: string, scenario: Scenario, options: { warmUp?
     'p99 ms': ms(percentile(samples, 99)),
     errors: result.errors + result.non2xx + result.timeouts,
     requests: samples.length,
+    ...cpu,
   };
 }
 

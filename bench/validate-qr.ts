@@ -3,7 +3,8 @@
  * invitation subgraph, against local Postgres, beside a pgbench single-row UPDATE at the same concurrency as the
  * physical reference.
  *
- *   pnpm bench:qr                                     # 16 connections, 15 s per scenario
+ *   pnpm bench:qr                                     # 16 connections, 15 s per scenario, one process
+ *   BENCH_LAYOUT=processes pnpm bench:qr              # one process per service, as deployed
  *   BENCH_CONNECTIONS=32 BENCH_SECONDS=20 pnpm bench:qr
  *
  * Every request scans a different valid code (invitations inserted in bulk, codes signed with the platform's own
@@ -49,6 +50,10 @@ async function codes(count: number): Promise<string[]> {
   );
 }
 
+// CPU per request of the tiers that serve a scan (one process each in the `processes` layout).
+const tiers: Record<string, number> =
+  'gateway' in platform.pids ? { gateway: platform.pids.gateway!, invitation: platform.pids.invitation! } : { platform: platform.pids.platform! };
+
 const door = await platform.token(['LoungeDevice'], { loungeCode: 'MAD-VELAZQUEZ', subject: 'bench-door-1' });
 const headers = { authorization: `Bearer ${door}` };
 const query = 'mutation($input: ValidateQrInput!) { validateQr(input: $input) { outcome entriesRemaining } }';
@@ -65,7 +70,7 @@ async function admittedSince(since: Date) {
 async function scenario(name: string, url: string) {
   const payloads = await codes(perScenario);
   const since = new Date();
-  const row = await drive(name, { url, headers, body: scanning(payloads) });
+  const row = await drive(name, { url, headers, body: scanning(payloads) }, { cpu: tiers });
   const log = await admittedSince(since);
   if (payloads.length === 0) throw new Error('ran out of codes: raise perScenario');
   return { ...row, 'not ADMITTED': log.other, errors: row.errors + log.other };
@@ -96,7 +101,7 @@ async function pgbench() {
 const rows = [
   await scenario('validateQr, gateway', urlOf('gateway')),
   await scenario('validateQr, invitation subgraph direct', urlOf('invitation')),
-  await drive('forged code (INVALID, no database), gateway', { url: urlOf('gateway'), headers, body: forged }),
+  await drive('forged code (INVALID, no database), gateway', { url: urlOf('gateway'), headers, body: forged }, { cpu: tiers }),
   await pgbench(),
 ];
 console.table(rows);

@@ -2,13 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { resultRows } from '../validation.ts';
 
 /** One drizzle handle type for both drivers: repositories take this (or a transaction, which extends it). */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -112,4 +113,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       if (owned && !pglite.closed) await pglite.close();
     },
   };
+}
+
+/**
+ * Runs one statement as a prepared statement on Postgres (parsed and planned once per connection, then only
+ * bound and executed), for the few hot statements whose planning would cost more than their execution. Drizzle
+ * prepares only named queries; this is for raw `sql` statements. On PGlite it is a plain execute.
+ */
+export async function executePrepared<T>(db: Database, query: SQL): Promise<T[]> {
+  const client = (db as unknown as { $client: { unsafe?: (text: string, params: unknown[], options: { prepare: boolean }) => Promise<T[]> } }).$client;
+  if (typeof client.unsafe !== 'function') return resultRows<T>(await db.execute(query));
+  const { sql: text, params } = new PgDialect().sqlToQuery(query);
+  return client.unsafe(text, params, { prepare: true });
 }

@@ -3,7 +3,7 @@ import {
   BadUserInputError,
   Privilege,
   requirePrivilege,
-  resultRows,
+  executePrepared,
   uniqueViolationConstraint,
   type Caller,
   type Database,
@@ -186,8 +186,9 @@ async function admitInOneStatement(
     device.id,
   );
   const at = now.toISOString();
-  const [row] = resultRows<{ customer_id: string; status: InvitationRow['status']; remaining: number }>(
-    await db.execute(sql`
+  const [row] = await executePrepared<{ customer_id: string; status: InvitationRow['status']; remaining: number }>(
+    db,
+    sql`
       with redeemed as (
         update ${invitations}
            set entries_used = entries_used + 1,
@@ -215,7 +216,7 @@ async function admitInOneStatement(
           ) e
          order by position
       )
-      select customer_id, status, remaining from redeemed`),
+      select customer_id, status, remaining from redeemed`,
   );
   if (!row) return null;
   return { outcome: 'ADMITTED', entriesRemaining: Number(row.remaining), invitationId, invitation: null, replayed: false };
