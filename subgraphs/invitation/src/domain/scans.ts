@@ -10,11 +10,11 @@ import {
   type EventContext,
   type Logger,
 } from '@cmp/platform';
-import { and, eq, gt, lt, lte, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { invitations, outbox, scans, type InvitationRow, type LoungeDeviceRow, type ScanOutcome } from '../db/schema.ts';
 import { verifyQr } from '../qr/payload.ts';
 import type { InvitationRuntime } from '../runtime.ts';
-import { QR_SCANNED, STATUS_CHANGED, recordScanned, recordStatusChanged, scannedData, statusChangedData } from './events.ts';
+import { QR_SCANNED, STATUS_CHANGED, recordScanned, scannedData, statusChangedData } from './events.ts';
 import type { DeferredScan } from './scan-recorder.ts';
 
 export interface ValidateQrInput {
@@ -72,11 +72,11 @@ function refusal(row: InvitationRow | undefined, loungeCode: string, now: Date):
 
 /**
  * A scan at the lounge door. The code is checked with the key ring alone first (format, key, signature, lounge,
- * window), so a forged, truncated, altered or stale code costs no database work at all. A good code is redeemed in
- * one conditional UPDATE: ISSUED, right lounge, inside its window and entries below 1 + guests; concurrent scans of
- * one code queue on its row and never admit more than that. The scan row, with the device's idempotency key, is
- * written in the same transaction: a retry with the key finds it, undoes its own redemption and answers what the
- * first scan answered.
+ * window), so a forged, truncated, altered or stale code costs no database work at all. A good code is redeemed by
+ * one conditional UPDATE (ISSUED, right lounge, inside its window, entries below 1 + guests) in the same statement
+ * as its scan row and events; concurrent scans of one code queue on its row and never admit more than that. The
+ * scan row carries the device's idempotency key: a retry with the key fails its unique index, which undoes the
+ * retry's own redemption, and is answered with what the first scan answered.
  */
 export async function validateQr(
   db: Database,
@@ -112,27 +112,11 @@ export async function validateQr(
   try {
     const fast = await admitInOneStatement(db, events, device, qr.invitationId, idempotencyKey, now);
     if (fast) return fast;
+    // Not admitted: record why, from the invitation as it now is (entries only grow and a status never returns
+    // to ISSUED, so what refused the UPDATE still holds).
     return await db.transaction(async (tx) => {
-      const [admitted] = await tx
-        .update(invitations)
-        .set({
-          entriesUsed: sql`${invitations.entriesUsed} + 1`,
-          status: sql`case when ${invitations.entriesUsed} + 1 >= ${invitations.guests} + 1 then 'USED' else ${invitations.status} end`,
-          updatedAt: now,
-        })
-        .where(
-          and(
-            eq(invitations.id, qr.invitationId),
-            eq(invitations.loungeCode, device.loungeCode),
-            eq(invitations.status, 'ISSUED'),
-            lt(invitations.entriesUsed, sql`${invitations.guests} + 1`),
-            lte(invitations.validFrom, now),
-            gt(invitations.validUntil, now),
-          ),
-        )
-        .returning();
-      const row = admitted ?? (await tx.select().from(invitations).where(eq(invitations.id, qr.invitationId)))[0];
-      const outcome: ScanOutcome = admitted ? 'ADMITTED' : refusal(row, device.loungeCode, now);
+      const [row] = await tx.select().from(invitations).where(eq(invitations.id, qr.invitationId));
+      const outcome = refusal(row, device.loungeCode, now);
       const entriesRemaining = row ? remaining(row) : null;
       const [scan] = await tx
         .insert(scans)
@@ -141,7 +125,6 @@ export async function validateQr(
           loungeCode: device.loungeCode,
           deviceId: device.id,
           outcome,
-          admitted: admitted ? 1 : 0,
           entriesRemaining,
           idempotencyKey,
           scannedAt: now,
@@ -150,7 +133,6 @@ export async function validateQr(
         .returning();
       if (!scan) throw new ReplayedScan();
       await recordScanned(tx, events, scan, row?.customerId ?? null);
-      if (admitted?.status === 'USED') await recordStatusChanged(tx, events, admitted, 'ISSUED', 'ENTRIES_EXHAUSTED', device.id);
       return { outcome, entriesRemaining, invitationId: row?.id ?? null, invitation: row ?? null, replayed: false };
     });
   } catch (error) {
