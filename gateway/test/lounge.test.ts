@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
+import { bearer, eventually, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
 
 let t: TestPlatform;
 let admin: Record<string, string>;
@@ -11,18 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** A customer enrolled in loyalty at `tier`. */
 async function member(tier: string) {

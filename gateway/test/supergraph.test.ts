@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@cmp/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
+import { bearer, eventually, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
 
 const CREATE_CUSTOMER = /* GraphQL */ `
   mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id customerNumber } }
@@ -21,18 +21,6 @@ const CUSTOMER_360 = /* GraphQL */ `
 
 let t: TestPlatform;
 
-/** Retries an assertion until it holds or five seconds pass (for effects that arrive through events). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 let admin: Record<string, string>;
 
 beforeAll(async () => {
