@@ -7,10 +7,11 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import {
   createErrorFormatter,
   errorReportingPlugin,
+  graphqlHttpHandler,
+  isGraphqlPath,
   listen,
   requestIdFrom,
   traceparentFrom,
@@ -60,7 +61,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: formatGatewayError,
@@ -86,29 +87,26 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const ready = subgraphs.every((s) => s.ready);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
   });
-  app.get('/graphql', (req, res, next) => {
-    if (settings.explorerEnabled && req.accepts(['text/html', 'application/json']) === 'text/html') {
-      res.type('html').send(explorerHtml());
-      return;
-    }
-    next();
-  });
-  app.use(
-    '/graphql',
-    express.json({ limit: settings.gateway.maxRequestBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        caller: await authenticate(
-          verifier,
-          req.headers.authorization,
-          (req.body as { query?: unknown } | undefined)?.query ?? req.query.query,
-          settings.introspectionEnabled,
-        ),
-        requestId: requestIdFrom(req.headers['x-request-id']),
-        traceparent: traceparentFrom(req.headers.traceparent),
-      }),
+  const graphql = graphqlHttpHandler(apollo, {
+    maxRequestBytes: settings.gateway.maxRequestBytes,
+    logger,
+    context: async (req, body, search) => ({
+      caller: await authenticate(
+        verifier,
+        req.headers.authorization,
+        (body as { query?: unknown } | undefined)?.query ?? search.get('query'),
+        settings.introspectionEnabled,
+      ),
+      requestId: requestIdFrom(req.headers['x-request-id']),
+      traceparent: traceparentFrom(req.headers.traceparent),
     }),
-  );
+  });
+  const wantsExplorer = (req: http.IncomingMessage) =>
+    settings.explorerEnabled && req.method === 'GET' && /\btext\/html\b/.test(req.headers.accept ?? '');
+  app.get('/graphql', (_req, res) => {
+    res.type('html').send(explorerHtml());
+  });
+  httpServer.on('request', (req, res) => (isGraphqlPath(req) && !wantsExplorer(req) ? void graphql(req, res) : app(req, res)));
 
   const running = await listen(httpServer, options.port ?? settings.gateway.port, settings.gateway.host);
   logger.info({ url: running.url }, 'gateway listening');

@@ -9,6 +9,7 @@ export * from './files.ts';
 export * from './logger.ts';
 export * from './server/apollo-plugins.ts';
 export * from './server/http.ts';
+export * from './server/graphql-http.ts';
 export * from './server/subgraph.ts';
 export * from './validation.ts';
 export * from './events/bus.ts';

@@ -10,7 +10,6 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Router } from 'express';
 import { parse, type DocumentNode } from 'graphql';
 import type { Caller } from '../auth/caller.ts';
@@ -22,6 +21,7 @@ import type { EventConsumer } from '../events/consumer.ts';
 import { createErrorFormatter, type ConstraintError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { errorReportingPlugin } from './apollo-plugins.ts';
+import { graphqlHttpHandler, isGraphqlPath } from './graphql-http.ts';
 import { listen, requestIdFrom, traceparentFrom, type RunningServer } from './http.ts';
 
 /** What every subgraph resolver receives. */
@@ -133,7 +133,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
   const { definition, database, verifier, logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
   const apollo = createSubgraphApollo(definition, logger, {
     introspection: options.introspection,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
@@ -157,26 +157,25 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
     definition.routes(router, { db: database.db, verifier, logger });
     app.use(router);
   }
-  app.use(
-    '/graphql',
-    express.json({ limit: options.maxRequestBytes ?? 1_048_576 }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = requestIdFrom(req.headers['x-request-id']);
-        const traceparent = traceparentFrom(req.headers.traceparent);
-        const caller = await verifier.verify(req.headers.authorization);
-        return {
-          caller,
-          requestId,
-          traceparent,
-          db: database.db,
-          loaders: definition.createLoaders(database.db),
-          log: logger.child({ requestId }),
-          events: { source: `cmp.${definition.name}`, traceparent },
-        };
-      },
-    }),
-  );
+  const graphql = graphqlHttpHandler(apollo, {
+    maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
+    logger,
+    context: async (req) => {
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      const traceparent = traceparentFrom(req.headers.traceparent);
+      const caller = await verifier.verify(req.headers.authorization);
+      return {
+        caller,
+        requestId,
+        traceparent,
+        db: database.db,
+        loaders: definition.createLoaders(database.db),
+        log: logger.child({ requestId }),
+        events: { source: `cmp.${definition.name}`, traceparent },
+      };
+    },
+  });
+  httpServer.on('request', (req, res) => (isGraphqlPath(req) ? void graphql(req, res) : app(req, res)));
 
   const running = await listen(httpServer, options.port, options.host ?? '0.0.0.0');
   logger.info({ url: running.url }, `${definition.name} subgraph listening`);
