@@ -14,6 +14,8 @@ import postgres from 'postgres';
 export const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cmp_bench';
 export const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 export const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Seconds of load before each measured run: JIT, connection pools, query plans and prepared statements settle. */
+export const warmUpSeconds = Number(process.env.BENCH_WARMUP ?? 5);
 
 export const PORTS = { gateway: 4100, customer: 4101, interaction: 4102, case: 4103, invitation: 4104, loyalty: 4105 };
 export const urlOf = (service: keyof typeof PORTS) => `http://127.0.0.1:${PORTS[service]}/graphql`;
@@ -186,9 +188,9 @@ export function cpuMeter(pids: Record<string, number>) {
   };
 }
 
-/** A 2 s warm-up (JIT, pools, query plans), then the measured run. */
+/** A warm-up (BENCH_WARMUP seconds), then the measured run. */
 export async function drive(name: string, scenario: Scenario, options: { warmUp?: boolean; load?: number; cpu?: Record<string, number> } = {}) {
-  if (options.warmUp ?? true) await run(scenario, 2, options.load);
+  if (options.warmUp ?? true) await run(scenario, warmUpSeconds, options.load);
   const meter = options.cpu ? cpuMeter(options.cpu) : null;
   const { result, samples } = await run(scenario, seconds, options.load);
   const cpu = meter?.(samples.length) ?? {};

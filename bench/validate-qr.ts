@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { readKeyRing } from '@cmp/subgraph-invitation/qr-keys';
 import { signQr } from '@cmp/subgraph-invitation/qr';
-import { connections, databaseUrl, drive, footer, percentile, seconds, startBenchPlatform, urlOf } from './support.ts';
+import { connections, databaseUrl, drive, footer, percentile, seconds, startBenchPlatform, urlOf, warmUpSeconds } from './support.ts';
 
 const platform = await startBenchPlatform();
 const admin = await platform.token(['Admin']);
@@ -37,7 +37,7 @@ await platform.graphql(admin, 'mutation($i: IssueInvitationInput!) { issueInvita
 });
 
 const keys = await readKeyRing(platform.settings.invitation.qrKeysFile);
-const perScenario = Math.ceil(4_000 * (seconds + 2));
+const perScenario = Math.ceil(4_000 * (seconds + warmUpSeconds));
 async function codes(count: number): Promise<string[]> {
   const rows = await sql<{ id: string; valid_from: Date; valid_until: Date }[]>`
     insert into invitation.invitations (customer_id, lounge_code, valid_from, valid_until, guests, flight_number, issued_by, qr_key_id)

@@ -10,7 +10,7 @@ export interface TestPlatform {
   settings: Settings;
   dataDir: string;
   url: string;
-  token(roles: Role | Role[], extra?: { customerId?: string; loungeCode?: string; mfa?: boolean }): Promise<string>;
+  token(roles: Role | Role[], extra?: { customerId?: string; loungeCode?: string; mfa?: boolean; subject?: string }): Promise<string>;
   close(): Promise<void>;
 }
 

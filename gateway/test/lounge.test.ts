@@ -79,6 +79,24 @@ describe('a lounge invitation end to end, through the gateway and the real loyal
     expect(lounge.data.lounge.scans.edges.map((e: any) => e.node.outcome)).toContain('ADMITTED');
   });
 
+  it('admits exactly two of 200 simultaneous scans of a one-guest code sent through the gateway by four doors', async () => {
+    const customerId = await member('ORO');
+    const issued = await post(t.url, 'mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id qrCode { payload } } }', { input: issueInput(customerId) }, admin);
+    const { id, qrCode } = issued.data.issueInvitation;
+    const doors = await Promise.all([1, 2, 3, 4].map((n) => t.token('LoungeDevice', { loungeCode: 'MAD-VELAZQUEZ', subject: `velazquez-door-${n}` })));
+    const VALIDATE = 'mutation($input: ValidateQrInput!) { validateQr(input: $input) { outcome entriesRemaining } }';
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => post(t.url, VALIDATE, { input: { payload: qrCode.payload, idempotencyKey: `crowd-${id}-${i}` } }, bearer(doors[i % 4]!))),
+    );
+    expect(answers.every((a) => a.status === 200 && !a.errors)).toBe(true);
+    const outcomes = answers.map((a) => a.data.validateQr.outcome);
+    expect(outcomes.filter((o) => o === 'ADMITTED')).toHaveLength(2);
+    expect(outcomes.filter((o) => o === 'ALREADY_USED')).toHaveLength(198);
+    const staff = bearer(await t.token('SupportAgent'));
+    const read = await post(t.url, 'query($id: ID!) { invitation(id: $id) { status entriesUsed entriesRemaining } }', { id }, staff);
+    expect(read.data.invitation).toEqual({ status: 'USED', entriesUsed: 2, entriesRemaining: 0 });
+  });
+
   it('refuses a Plata member in Economy with INV-002 and the reason, and admits them in Business without a guest', async () => {
     const customerId = await member('PLATA');
     const agent = bearer(await t.token('ContactCentreAgent'));

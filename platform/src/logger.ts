@@ -17,6 +17,11 @@ export const REDACTED_PATHS = [
   '*.dateOfBirth',
   'variables',
   '*.variables',
+  // A lounge QR is a bearer credential until it is used: never written to a log.
+  'payload',
+  '*.payload',
+  'qrCode',
+  '*.qrCode',
 ];
 
 export function createLogger(options: { name: string; level?: string }): Logger {
