@@ -71,6 +71,7 @@ const settingsSchema = z
     INVITATION_LAST_KNOWN_TIER_MAX_AGE_S: z.coerce.number().int().min(0).default(86_400),
     INVITATION_EXPIRY_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
     LOUNGE_DWELL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(180),
+    COMPENSATION_SDR_EUR_RATE: z.coerce.number().positive().max(10).default(1.17),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -117,6 +118,8 @@ export interface Settings {
   introspectionEnabled: boolean;
   /** The airline's loyalty system of record, when accounts are mirrored from it. */
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
+  /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
+  compensation: { sdrEurRate: number };
   invitation: {
     /** The Ed25519 key ring that signs lounge QR codes. */
     qrKeysFile: string;
@@ -196,6 +199,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     externalLoyalty: s.LOYALTY_EXTERNAL_URL
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
+    compensation: { sdrEurRate: s.COMPENSATION_SDR_EUR_RATE },
     invitation: {
       qrKeysFile: path.resolve(s.QR_KEYS_FILE ?? path.join(dataDir, 'qr-signing-keys.json')),
       createQrKeys: !production && !s.QR_KEYS_FILE,

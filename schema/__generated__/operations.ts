@@ -124,6 +124,46 @@ export type CaseStatus =
   | 'NEW'
   | 'RESOLVED';
 
+export type CompensationDecision = {
+  __typename?: 'CompensationDecision';
+  /** Null when nothing is owed. */
+  amount: Maybe<Money>;
+  /** Great-circle distance between the airports; null for baggage. */
+  distanceKm: Maybe<Scalars['Int']['output']>;
+  eligible: Scalars['Boolean']['output'];
+  /** True when the amount was halved (Art 7(2)) or, for baggage, capped at the limit. */
+  reductionApplied: Scalars['Boolean']['output'];
+  /** The rule that decided, e.g. EU261_ART7_DELAY, EU261_ART5_NOTICE_14_DAYS, MONTREAL_ART22_2. */
+  rule: Scalars['String']['output'];
+  /** The versioned rule set in force on the scheduled departure. */
+  ruleSet: Scalars['String']['output'];
+  /** How the decision was reached, one readable step per line. */
+  trace: Array<Scalars['String']['output']>;
+};
+
+export type CompensationInput = {
+  /** DELAY: arrival at the final destination. */
+  actualArrival?: InputMaybe<Scalars['DateTime']['input']>;
+  /** BAGGAGE: the passenger's claim, in EUR. */
+  claimedAmount?: InputMaybe<MoneyInput>;
+  /** IATA code of the final destination. */
+  destination: Scalars['String']['input'];
+  /** A cause code such as WEATHER or TECHNICAL_FAULT; null when none. */
+  extraordinaryCircumstance?: InputMaybe<Scalars['String']['input']>;
+  kind: DisruptionKind;
+  /** CANCELLATION: when the passenger was told. */
+  noticeGivenAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** IATA airline code, e.g. IB. */
+  operatingCarrier: Scalars['String']['input'];
+  /** IATA code of the first departure. */
+  origin: Scalars['String']['input'];
+  reroutedArrival?: InputMaybe<Scalars['DateTime']['input']>;
+  /** CANCELLATION, DENIED_BOARDING: the alternative flight offered. */
+  reroutedDeparture?: InputMaybe<Scalars['DateTime']['input']>;
+  scheduledArrival: Scalars['DateTime']['input'];
+  scheduledDeparture: Scalars['DateTime']['input'];
+};
+
 export type CreateCustomerInput = {
   billingAddress?: InputMaybe<AddressInput>;
   /** Required unless the type is INDIVIDUAL. */
@@ -216,6 +256,12 @@ export type CustomerType =
   | 'INDIVIDUAL'
   | 'NON_PROFIT'
   | 'SMALL_BUSINESS';
+
+export type DisruptionKind =
+  | 'BAGGAGE'
+  | 'CANCELLATION'
+  | 'DELAY'
+  | 'DENIED_BOARDING';
 
 /** Why a lounge decision came out as it did. */
 export type EligibilityReason =
@@ -551,6 +597,18 @@ export type LoyaltyTier =
   | 'PLATINO'
   | 'PLATINO_PRIME';
 
+/** An amount in minor units: EUR 250 is { amountMinor: 25000, currency: "EUR" }. */
+export type Money = {
+  __typename?: 'Money';
+  amountMinor: Scalars['Int']['output'];
+  currency: Scalars['String']['output'];
+};
+
+export type MoneyInput = {
+  amountMinor: Scalars['Int']['input'];
+  currency: Scalars['String']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -786,6 +844,13 @@ export type QrValidation = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * What a passenger is owed for one disruption: EU 261/2004 for DELAY, CANCELLATION and DENIED_BOARDING (distance
+   * band by great-circle distance between the airports, scope, notice windows, reroute reductions, extraordinary
+   * circumstances), the Montreal Convention limit for BAGGAGE. The rule set in force on the scheduled departure
+   * applies; the decision names the rule and carries a readable trace. Staff and customers alike may ask.
+   */
+  calculateCompensation: CompensationDecision;
   /** A case by id: staff who handle complaints or read customers, or the customer's own token. */
   case: Maybe<Case>;
   /** One customer by id. Deactivated customers are hidden from normal reads and answer null. */
@@ -807,6 +872,11 @@ export type Query = {
   lounges: Array<Lounge>;
   /** A loyalty account by id: staff with read access, or the account holder's own Customer token. */
   loyaltyAccount: Maybe<LoyaltyAccount>;
+};
+
+
+export type QueryCalculateCompensationArgs = {
+  input: CompensationInput;
 };
 
 

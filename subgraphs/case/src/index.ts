@@ -1,5 +1,6 @@
 import { defineSubgraph } from '@cmp/platform';
 import { outbox } from './db/schema.ts';
+import { configureCompensation } from './domain/compensation/engine.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -8,4 +9,5 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  configure: (settings) => configureCompensation(settings.compensation),
 });

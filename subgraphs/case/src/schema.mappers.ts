@@ -3,3 +3,4 @@ import type { CaseHistoryRow, CaseRow } from './db/schema.ts';
 export type CaseMapper = CaseRow;
 export type CaseHistoryEntryMapper = CaseHistoryRow;
 export type CustomerMapper = { id: string };
+export type { CompensationDecision as CompensationDecisionMapper } from './domain/compensation/engine.ts';

@@ -79,6 +79,46 @@ export type CaseStatus =
   | 'NEW'
   | 'RESOLVED';
 
+export type CompensationDecision = {
+  __typename?: 'CompensationDecision';
+  /** Null when nothing is owed. */
+  amount: Maybe<Money>;
+  /** Great-circle distance between the airports; null for baggage. */
+  distanceKm: Maybe<Scalars['Int']['output']>;
+  eligible: Scalars['Boolean']['output'];
+  /** True when the amount was halved (Art 7(2)) or, for baggage, capped at the limit. */
+  reductionApplied: Scalars['Boolean']['output'];
+  /** The rule that decided, e.g. EU261_ART7_DELAY, EU261_ART5_NOTICE_14_DAYS, MONTREAL_ART22_2. */
+  rule: Scalars['String']['output'];
+  /** The versioned rule set in force on the scheduled departure. */
+  ruleSet: Scalars['String']['output'];
+  /** How the decision was reached, one readable step per line. */
+  trace: Array<Scalars['String']['output']>;
+};
+
+export type CompensationInput = {
+  /** DELAY: arrival at the final destination. */
+  actualArrival?: InputMaybe<Scalars['DateTime']['input']>;
+  /** BAGGAGE: the passenger's claim, in EUR. */
+  claimedAmount?: InputMaybe<MoneyInput>;
+  /** IATA code of the final destination. */
+  destination: Scalars['String']['input'];
+  /** A cause code such as WEATHER or TECHNICAL_FAULT; null when none. */
+  extraordinaryCircumstance?: InputMaybe<Scalars['String']['input']>;
+  kind: DisruptionKind;
+  /** CANCELLATION: when the passenger was told. */
+  noticeGivenAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** IATA airline code, e.g. IB. */
+  operatingCarrier: Scalars['String']['input'];
+  /** IATA code of the first departure. */
+  origin: Scalars['String']['input'];
+  reroutedArrival?: InputMaybe<Scalars['DateTime']['input']>;
+  /** CANCELLATION, DENIED_BOARDING: the alternative flight offered. */
+  reroutedDeparture?: InputMaybe<Scalars['DateTime']['input']>;
+  scheduledArrival: Scalars['DateTime']['input'];
+  scheduledDeparture: Scalars['DateTime']['input'];
+};
+
 export type Customer = {
   __typename?: 'Customer';
   /** The customer's cases, newest first; only those in the given statuses when `status` is set. */
@@ -89,6 +129,24 @@ export type Customer = {
 
 export type CustomerCasesArgs = {
   status?: InputMaybe<Array<CaseStatus>>;
+};
+
+export type DisruptionKind =
+  | 'BAGGAGE'
+  | 'CANCELLATION'
+  | 'DELAY'
+  | 'DENIED_BOARDING';
+
+/** An amount in minor units: EUR 250 is { amountMinor: 25000, currency: "EUR" }. */
+export type Money = {
+  __typename?: 'Money';
+  amountMinor: Scalars['Int']['output'];
+  currency: Scalars['String']['output'];
+};
+
+export type MoneyInput = {
+  amountMinor: Scalars['Int']['input'];
+  currency: Scalars['String']['input'];
 };
 
 export type Mutation = {
@@ -117,8 +175,20 @@ export type OpenCaseInput = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * What a passenger is owed for one disruption: EU 261/2004 for DELAY, CANCELLATION and DENIED_BOARDING (distance
+   * band by great-circle distance between the airports, scope, notice windows, reroute reductions, extraordinary
+   * circumstances), the Montreal Convention limit for BAGGAGE. The rule set in force on the scheduled departure
+   * applies; the decision names the rule and carries a readable trace. Staff and customers alike may ask.
+   */
+  calculateCompensation: CompensationDecision;
   /** A case by id: staff who handle complaints or read customers, or the customer's own token. */
   case: Maybe<Case>;
+};
+
+
+export type QueryCalculateCompensationArgs = {
+  input: CompensationInput;
 };
 
 
@@ -232,12 +302,18 @@ export type ResolversTypes = {
   CaseHistoryEntry: ResolverTypeWrapper<CaseHistoryEntryMapper>;
   CasePriority: CasePriority;
   CaseStatus: CaseStatus;
+  CompensationDecision: ResolverTypeWrapper<CompensationDecision>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CompensationInput: CompensationInput;
   Customer: ResolverTypeWrapper<CustomerMapper>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DisruptionKind: DisruptionKind;
+  Money: ResolverTypeWrapper<Money>;
+  MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OpenCaseInput: OpenCaseInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -246,12 +322,17 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   CaseHistoryEntry: CaseHistoryEntryMapper;
+  CompensationDecision: CompensationDecision;
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  CompensationInput: CompensationInput;
   Customer: CustomerMapper;
   DateTime: Scalars['DateTime']['output'];
+  Money: Money;
+  MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   OpenCaseInput: OpenCaseInput;
   Query: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
 };
 
 export type CaseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Case'] = ResolversParentTypes['Case'], FederationReferenceType extends FederationReferenceTypes['Case'] = FederationReferenceTypes['Case']> = {
@@ -278,6 +359,16 @@ export type CaseHistoryEntryResolvers<ContextType = Context, ParentType extends 
   toStatus?: Resolver<ResolversTypes['CaseStatus'], ParentType, ContextType>;
 };
 
+export type CompensationDecisionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CompensationDecision'] = ResolversParentTypes['CompensationDecision']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  distanceKm?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  eligible?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reductionApplied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ruleSet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trace?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   cases?: Resolver<Array<ResolversTypes['Case']>, ParentType, ContextType, Partial<CustomerCasesArgs>>;
@@ -288,19 +379,27 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
+  amountMinor?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   openCase?: Resolver<ResolversTypes['Case'], ParentType, ContextType, RequireFields<MutationOpenCaseArgs, 'input'>>;
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  calculateCompensation?: Resolver<ResolversTypes['CompensationDecision'], ParentType, ContextType, RequireFields<QueryCalculateCompensationArgs, 'input'>>;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
 };
 
 export type Resolvers<ContextType = Context> = {
   Case?: CaseResolvers<ContextType>;
   CaseHistoryEntry?: CaseHistoryEntryResolvers<ContextType>;
+  CompensationDecision?: CompensationDecisionResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };

@@ -1,9 +1,10 @@
-import { Privilege, normaliseFilter, isSelfServiceOnly, requireCustomerAccess, requireUuid, type Caller } from '@cmp/platform';
+import { Privilege, normaliseFilter, isSelfServiceOnly, requireCustomerAccess, requirePrivilege, requireUuid, type Caller } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { CaseRow } from '../db/schema.ts';
 import { openCase } from '../domain/cases.ts';
+import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
 
 /** Complaint handlers and readers of the customer see a case; a customer sees its own. */
 function requireCaseAccess(caller: Caller, row: CaseRow): void {
@@ -17,6 +18,10 @@ export const resolvers: Resolvers<Context> = {
       const row = await loaders.caseById.load(requireUuid('id', id));
       if (row) requireCaseAccess(caller, row);
       return row;
+    },
+    calculateCompensation: (_parent, { input }, { caller }) => {
+      requirePrivilege(caller, Privilege.CustomerRead);
+      return calculateCompensation(input, compensationSettings());
     },
   },
   Mutation: {
