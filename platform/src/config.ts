@@ -71,6 +71,11 @@ const settingsSchema = z
     INVITATION_LAST_KNOWN_TIER_MAX_AGE_S: z.coerce.number().int().min(0).default(86_400),
     INVITATION_EXPIRY_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
     LOUNGE_DWELL_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(180),
+    CASE_ESCALATION_HOURS: z
+      .string()
+      .regex(/^(CRITICAL|HIGH|MEDIUM|LOW)=\d+(\.\d+)?(,(CRITICAL|HIGH|MEDIUM|LOW)=\d+(\.\d+)?)*$/, 'must be like CRITICAL=4,HIGH=24,MEDIUM=48,LOW=168')
+      .optional(),
+    CASE_ESCALATION_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
     COMPENSATION_SDR_EUR_RATE: z.coerce.number().positive().max(10).default(1.17),
   })
   .superRefine((s, ctx) => {
@@ -120,6 +125,11 @@ export interface Settings {
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
   /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
   compensation: { sdrEurRate: number };
+  cases: {
+    /** Hours unresolved after which a case escalates by itself, per priority. */
+    escalationHours: { CRITICAL: number; HIGH: number; MEDIUM: number; LOW: number };
+    escalationIntervalSeconds: number;
+  };
   invitation: {
     /** The Ed25519 key ring that signs lounge QR codes. */
     qrKeysFile: string;
@@ -200,6 +210,16 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
     compensation: { sdrEurRate: s.COMPENSATION_SDR_EUR_RATE },
+    cases: {
+      escalationHours: {
+        CRITICAL: 4,
+        HIGH: 24,
+        MEDIUM: 48,
+        LOW: 168,
+        ...Object.fromEntries((s.CASE_ESCALATION_HOURS ?? '').split(',').filter(Boolean).map((pair) => [pair.split('=')[0], Number(pair.split('=')[1])])),
+      },
+      escalationIntervalSeconds: s.CASE_ESCALATION_INTERVAL_S,
+    },
     invitation: {
       qrKeysFile: path.resolve(s.QR_KEYS_FILE ?? path.join(dataDir, 'qr-signing-keys.json')),
       createQrKeys: !production && !s.QR_KEYS_FILE,

@@ -54,6 +54,11 @@ describe('settings', () => {
     expect(s.introspectionEnabled).toBe(false);
   });
 
+  it('reads per-priority escalation thresholds, keeping the defaults for the priorities not given, and names a bad one', () => {
+    expect(parseSettings({ CASE_ESCALATION_HOURS: 'CRITICAL=2,LOW=72' }).cases.escalationHours).toEqual({ CRITICAL: 2, HIGH: 24, MEDIUM: 48, LOW: 72 });
+    expect(() => parseSettings({ CASE_ESCALATION_HOURS: 'URGENT=1' })).toThrow(/CASE_ESCALATION_HOURS: must be like CRITICAL=4/);
+  });
+
   it('stops the process at boot with a clear message and exit code 78 on a bad value', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {

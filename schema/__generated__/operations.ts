@@ -31,6 +31,14 @@ export type AccruePointsInput = {
   source: LedgerEntrySource;
 };
 
+export type AddCaseCommentInput = {
+  /** 1 to 5000 characters. */
+  body: Scalars['String']['input'];
+  caseId: Scalars['ID']['input'];
+  /** Staff only: hidden from the customer. */
+  internal?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 export type Address = {
   __typename?: 'Address';
   city: Scalars['String']['output'];
@@ -70,17 +78,27 @@ export type Cabin =
 /** A complaint, baggage claim or service request. */
 export type Case = {
   __typename?: 'Case';
+  /** When the case escalated by itself for being unresolved too long (at most once). */
+  autoEscalatedAt: Maybe<Scalars['DateTime']['output']>;
   /** COMP-YYYYMMDD-NNNN, unique. */
   caseNumber: Scalars['String']['output'];
   category: CaseCategory;
+  /** Comments, oldest first; a customer does not see internal ones. */
+  comments: Array<CaseComment>;
+  compensationOffered: Maybe<Money>;
   createdAt: Scalars['DateTime']['output'];
   customer: Customer;
+  customerSatisfied: Maybe<Scalars['Boolean']['output']>;
   description: Scalars['String']['output'];
   /** Every status change with its note, oldest first. */
   history: Array<CaseHistoryEntry>;
   id: Scalars['ID']['output'];
   openedVia: CaseChannel;
   priority: CasePriority;
+  resolution: Maybe<Scalars['String']['output']>;
+  /** Minutes from opening to the resolution. */
+  resolutionMinutes: Maybe<Scalars['Int']['output']>;
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
   status: CaseStatus;
   subject: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -100,6 +118,15 @@ export type CaseCategory =
 export type CaseChannel =
   | 'AGENT'
   | 'SELF_SERVICE';
+
+export type CaseComment = {
+  __typename?: 'CaseComment';
+  author: Scalars['String']['output'];
+  body: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  internal: Scalars['Boolean']['output'];
+};
 
 export type CaseHistoryEntry = {
   __typename?: 'CaseHistoryEntry';
@@ -123,6 +150,13 @@ export type CaseStatus =
   | 'IN_PROGRESS'
   | 'NEW'
   | 'RESOLVED';
+
+export type ChangeCaseStatusInput = {
+  caseId: Scalars['ID']['input'];
+  /** Why: 1 to 2000 characters. */
+  note: Scalars['String']['input'];
+  status: CaseStatus;
+};
 
 export type CompensationDecision = {
   __typename?: 'CompensationDecision';
@@ -617,8 +651,16 @@ export type Mutation = {
    * account at once.
    */
   accruePoints: LedgerPosting;
+  /** A comment on a case: staff may mark it internal (hidden from the customer); a customer comments on its own cases. */
+  addCaseComment: CaseComment;
   /** Corrects a balance in either direction, with a reason. Idempotent by externalId. */
   adjustPoints: LedgerPosting;
+  /**
+   * Moves a case along DOMAIN.md's state machine with a required note (1-2000 characters): NEW → IN_PROGRESS |
+   * ESCALATED; IN_PROGRESS → ESCALATED; RESOLVED → CLOSED | IN_PROGRESS (reopen); ESCALATED → IN_PROGRESS; CLOSED is
+   * final. COMP-003 names the allowed moves otherwise. Resolving is `resolveCase`. Complaint-handling staff only.
+   */
+  changeCaseStatus: Case;
   /**
    * Creates a customer with the next customer number (CUS-000001, ...). Individuals need first and last name,
    * every other type a company name. Errors: BAD_USER_INPUT naming the field, CUST-002 when a live customer
@@ -666,6 +708,12 @@ export type Mutation = {
   registerLoungeDevice: LoungeDevice;
   /** Sends a live invitation to the customer again (same QR code); at most once a minute (INV-005). */
   resendInvitation: Invitation;
+  /**
+   * IN_PROGRESS or ESCALATED → RESOLVED with the resolution (20+ characters), whether the customer is satisfied and
+   * any compensation offered; the resolution time is kept, and an unsatisfied customer gets a follow-up.
+   * COMP-002 when already resolved or closed.
+   */
+  resolveCase: Case;
   /** ISSUED → REVOKED, with a reason (3-500 characters); the code is refused at the door from then on. INV-004 otherwise. */
   revokeInvitation: Invitation;
   /**
@@ -683,8 +731,18 @@ export type MutationAccruePointsArgs = {
 };
 
 
+export type MutationAddCaseCommentArgs = {
+  input: AddCaseCommentInput;
+};
+
+
 export type MutationAdjustPointsArgs = {
   input: AdjustPointsInput;
+};
+
+
+export type MutationChangeCaseStatusArgs = {
+  input: ChangeCaseStatusInput;
 };
 
 
@@ -751,6 +809,11 @@ export type MutationRegisterLoungeDeviceArgs = {
 
 export type MutationResendInvitationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationResolveCaseArgs = {
+  input: ResolveCaseInput;
 };
 
 
@@ -930,6 +993,14 @@ export type RegisterLoungeDeviceInput = {
   id: Scalars['ID']['input'];
   loungeCode: Scalars['String']['input'];
   name: Scalars['String']['input'];
+};
+
+export type ResolveCaseInput = {
+  caseId: Scalars['ID']['input'];
+  compensationOffered?: InputMaybe<MoneyInput>;
+  customerSatisfied: Scalars['Boolean']['input'];
+  /** At least 20 characters. */
+  resolution: Scalars['String']['input'];
 };
 
 export type ScanOutcome =

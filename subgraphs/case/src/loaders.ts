@@ -1,7 +1,8 @@
 import { alignMany, alignOne, loaderPerArguments, type Database } from '@cmp/platform';
 import DataLoader from 'dataloader';
 import { findCasesByIds, findCasesOfCustomers, findHistory } from './db/cases.repo.ts';
-import type { CaseHistoryRow, CaseRow } from './db/schema.ts';
+import { asc, inArray } from 'drizzle-orm';
+import { caseComments, type CaseCommentRow, type CaseHistoryRow, type CaseRow } from './db/schema.ts';
 import type { CaseStatus } from './domain/rules.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
@@ -10,6 +11,13 @@ export function createLoaders(db: Database) {
     caseById: new DataLoader<string, CaseRow | null>(async (ids) => alignOne(ids, await findCasesByIds(db, ids), (c) => c.id)),
     historyByCaseId: new DataLoader<string, CaseHistoryRow[]>(async (ids) =>
       alignMany(ids, await findHistory(db, ids), (h) => h.caseId),
+    ),
+    commentsByCaseId: new DataLoader<string, CaseCommentRow[]>(async (ids) =>
+      alignMany(
+        ids,
+        await db.select().from(caseComments).where(inArray(caseComments.caseId, [...ids])).orderBy(asc(caseComments.createdAt), asc(caseComments.id)),
+        (c) => c.caseId,
+      ),
     ),
     casesOfCustomer: loaderPerArguments<CaseStatus[] | null, CaseRow[]>(async (customerIds, statuses) =>
       alignMany(customerIds, await findCasesOfCustomers(db, customerIds, statuses), (c) => c.customerId),

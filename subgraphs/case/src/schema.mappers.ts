@@ -4,3 +4,4 @@ export type CaseMapper = CaseRow;
 export type CaseHistoryEntryMapper = CaseHistoryRow;
 export type CustomerMapper = { id: string };
 export type { CompensationDecision as CompensationDecisionMapper } from './domain/compensation/engine.ts';
+export type { CaseCommentRow as CaseCommentMapper } from './db/schema.ts';

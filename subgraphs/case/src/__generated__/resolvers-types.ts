@@ -22,20 +22,38 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+export type AddCaseCommentInput = {
+  /** 1 to 5000 characters. */
+  body: Scalars['String']['input'];
+  caseId: Scalars['ID']['input'];
+  /** Staff only: hidden from the customer. */
+  internal?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** A complaint, baggage claim or service request. */
 export type Case = {
   __typename?: 'Case';
+  /** When the case escalated by itself for being unresolved too long (at most once). */
+  autoEscalatedAt: Maybe<Scalars['DateTime']['output']>;
   /** COMP-YYYYMMDD-NNNN, unique. */
   caseNumber: Scalars['String']['output'];
   category: CaseCategory;
+  /** Comments, oldest first; a customer does not see internal ones. */
+  comments: Array<CaseComment>;
+  compensationOffered: Maybe<Money>;
   createdAt: Scalars['DateTime']['output'];
   customer: Customer;
+  customerSatisfied: Maybe<Scalars['Boolean']['output']>;
   description: Scalars['String']['output'];
   /** Every status change with its note, oldest first. */
   history: Array<CaseHistoryEntry>;
   id: Scalars['ID']['output'];
   openedVia: CaseChannel;
   priority: CasePriority;
+  resolution: Maybe<Scalars['String']['output']>;
+  /** Minutes from opening to the resolution. */
+  resolutionMinutes: Maybe<Scalars['Int']['output']>;
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
   status: CaseStatus;
   subject: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -55,6 +73,15 @@ export type CaseCategory =
 export type CaseChannel =
   | 'AGENT'
   | 'SELF_SERVICE';
+
+export type CaseComment = {
+  __typename?: 'CaseComment';
+  author: Scalars['String']['output'];
+  body: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  internal: Scalars['Boolean']['output'];
+};
 
 export type CaseHistoryEntry = {
   __typename?: 'CaseHistoryEntry';
@@ -78,6 +105,13 @@ export type CaseStatus =
   | 'IN_PROGRESS'
   | 'NEW'
   | 'RESOLVED';
+
+export type ChangeCaseStatusInput = {
+  caseId: Scalars['ID']['input'];
+  /** Why: 1 to 2000 characters. */
+  note: Scalars['String']['input'];
+  status: CaseStatus;
+};
 
 export type CompensationDecision = {
   __typename?: 'CompensationDecision';
@@ -151,16 +185,45 @@ export type MoneyInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** A comment on a case: staff may mark it internal (hidden from the customer); a customer comments on its own cases. */
+  addCaseComment: CaseComment;
+  /**
+   * Moves a case along DOMAIN.md's state machine with a required note (1-2000 characters): NEW → IN_PROGRESS |
+   * ESCALATED; IN_PROGRESS → ESCALATED; RESOLVED → CLOSED | IN_PROGRESS (reopen); ESCALATED → IN_PROGRESS; CLOSED is
+   * final. COMP-003 names the allowed moves otherwise. Resolving is `resolveCase`. Complaint-handling staff only.
+   */
+  changeCaseStatus: Case;
   /**
    * Opens a complaint or service case as NEW, numbered COMP-YYYYMMDD-NNNN. Staff with complaint handling open
    * cases for any customer; a Customer token only for itself. Subject up to 500 characters, description up to 5000.
    */
   openCase: Case;
+  /**
+   * IN_PROGRESS or ESCALATED → RESOLVED with the resolution (20+ characters), whether the customer is satisfied and
+   * any compensation offered; the resolution time is kept, and an unsatisfied customer gets a follow-up.
+   * COMP-002 when already resolved or closed.
+   */
+  resolveCase: Case;
+};
+
+
+export type MutationAddCaseCommentArgs = {
+  input: AddCaseCommentInput;
+};
+
+
+export type MutationChangeCaseStatusArgs = {
+  input: ChangeCaseStatusInput;
 };
 
 
 export type MutationOpenCaseArgs = {
   input: OpenCaseInput;
+};
+
+
+export type MutationResolveCaseArgs = {
+  input: ResolveCaseInput;
 };
 
 export type OpenCaseInput = {
@@ -194,6 +257,14 @@ export type QueryCalculateCompensationArgs = {
 
 export type QueryCaseArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type ResolveCaseInput = {
+  caseId: Scalars['ID']['input'];
+  compensationOffered?: InputMaybe<MoneyInput>;
+  customerSatisfied: Scalars['Boolean']['input'];
+  /** At least 20 characters. */
+  resolution: Scalars['String']['input'];
 };
 
 
@@ -294,17 +365,20 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Case: ResolverTypeWrapper<CaseMapper>;
+  AddCaseCommentInput: AddCaseCommentInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Case: ResolverTypeWrapper<CaseMapper>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CaseCategory: CaseCategory;
   CaseChannel: CaseChannel;
+  CaseComment: ResolverTypeWrapper<CaseComment>;
   CaseHistoryEntry: ResolverTypeWrapper<CaseHistoryEntryMapper>;
   CasePriority: CasePriority;
   CaseStatus: CaseStatus;
+  ChangeCaseStatusInput: ChangeCaseStatusInput;
   CompensationDecision: ResolverTypeWrapper<CompensationDecision>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CompensationInput: CompensationInput;
   Customer: ResolverTypeWrapper<CustomerMapper>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -314,17 +388,21 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OpenCaseInput: OpenCaseInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ResolveCaseInput: ResolveCaseInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Case: CaseMapper;
+  AddCaseCommentInput: AddCaseCommentInput;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
-  CaseHistoryEntry: CaseHistoryEntryMapper;
-  CompensationDecision: CompensationDecision;
-  Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Case: CaseMapper;
+  Int: Scalars['Int']['output'];
+  CaseComment: CaseComment;
+  CaseHistoryEntry: CaseHistoryEntryMapper;
+  ChangeCaseStatusInput: ChangeCaseStatusInput;
+  CompensationDecision: CompensationDecision;
   CompensationInput: CompensationInput;
   Customer: CustomerMapper;
   DateTime: Scalars['DateTime']['output'];
@@ -333,22 +411,38 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   OpenCaseInput: OpenCaseInput;
   Query: Record<PropertyKey, never>;
+  ResolveCaseInput: ResolveCaseInput;
 };
 
 export type CaseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Case'] = ResolversParentTypes['Case'], FederationReferenceType extends FederationReferenceTypes['Case'] = FederationReferenceTypes['Case']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Case']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  autoEscalatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   caseNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['CaseCategory'], ParentType, ContextType>;
+  comments?: Resolver<Array<ResolversTypes['CaseComment']>, ParentType, ContextType>;
+  compensationOffered?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  customerSatisfied?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   history?: Resolver<Array<ResolversTypes['CaseHistoryEntry']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   openedVia?: Resolver<ResolversTypes['CaseChannel'], ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['CasePriority'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolutionMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CaseStatus'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type CaseCommentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CaseComment'] = ResolversParentTypes['CaseComment']> = {
+  author?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  internal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type CaseHistoryEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CaseHistoryEntry'] = ResolversParentTypes['CaseHistoryEntry']> = {
@@ -385,7 +479,10 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addCaseComment?: Resolver<ResolversTypes['CaseComment'], ParentType, ContextType, RequireFields<MutationAddCaseCommentArgs, 'input'>>;
+  changeCaseStatus?: Resolver<ResolversTypes['Case'], ParentType, ContextType, RequireFields<MutationChangeCaseStatusArgs, 'input'>>;
   openCase?: Resolver<ResolversTypes['Case'], ParentType, ContextType, RequireFields<MutationOpenCaseArgs, 'input'>>;
+  resolveCase?: Resolver<ResolversTypes['Case'], ParentType, ContextType, RequireFields<MutationResolveCaseArgs, 'input'>>;
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -395,6 +492,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type Resolvers<ContextType = Context> = {
   Case?: CaseResolvers<ContextType>;
+  CaseComment?: CaseCommentResolvers<ContextType>;
   CaseHistoryEntry?: CaseHistoryEntryResolvers<ContextType>;
   CompensationDecision?: CompensationDecisionResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;

@@ -1,5 +1,6 @@
 import { defineOutbox } from '@cmp/platform';
-import { date, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, check, date, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_STATUSES } from '../domain/rules.ts';
 
 export const caseSchema = pgSchema('case');
@@ -17,6 +18,15 @@ export const cases = caseSchema.table(
     status: text('status', { enum: CASE_STATUSES }).notNull().default('NEW'),
     openedBy: text('opened_by').notNull(),
     openedVia: text('opened_via', { enum: ['AGENT', 'SELF_SERVICE'] }).notNull(),
+    resolution: text('resolution'),
+    customerSatisfied: boolean('customer_satisfied'),
+    compensationOfferedMinor: integer('compensation_offered_minor'),
+    compensationCurrency: text('compensation_currency'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** Minutes from opening to the (latest) resolution. */
+    resolutionMinutes: integer('resolution_minutes'),
+    /** Set once by the escalation scheduler: a case is escalated automatically at most once. */
+    autoEscalatedAt: timestamp('auto_escalated_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -24,6 +34,9 @@ export const cases = caseSchema.table(
     uniqueIndex('cases_case_number_key').on(t.caseNumber),
     index('cases_customer_idx').on(t.customerId, t.createdAt),
     index('cases_open_idx').on(t.status, t.priority, t.createdAt),
+    // The escalation scheduler's scan: open cases never escalated automatically, oldest first.
+    index('cases_escalation_due_idx').on(t.createdAt).where(sql`${t.status} in ('NEW', 'IN_PROGRESS') and ${t.autoEscalatedAt} is null`),
+    check('cases_compensation_check', sql`(${t.compensationOfferedMinor} is null) = (${t.compensationCurrency} is null) and coalesce(${t.compensationOfferedMinor}, 0) >= 0`),
   ],
 );
 
@@ -49,7 +62,24 @@ export const caseHistory = caseSchema.table(
   (t) => [index('case_history_case_idx').on(t.caseId, t.at)],
 );
 
+/** Notes on a case by agents (internal ones hidden from the customer) and by the customer. */
+export const caseComments = caseSchema.table(
+  'case_comments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    author: text('author').notNull(),
+    body: text('body').notNull(),
+    internal: boolean('internal').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('case_comments_case_idx').on(t.caseId, t.createdAt)],
+);
+
 export type CaseRow = typeof cases.$inferSelect;
+export type CaseCommentRow = typeof caseComments.$inferSelect;
 export type CaseHistoryRow = typeof caseHistory.$inferSelect;
 
 export const outbox = defineOutbox(caseSchema);

@@ -22,3 +22,19 @@ export function formatCaseNumber(openedAt: Date, sequence: number): string {
   const day = openedAt.toISOString().slice(0, 10).replaceAll('-', '');
   return `COMP-${day}-${String(sequence).padStart(4, '0')}`;
 }
+
+/** DOMAIN.md's state machine: where each status may go next. CLOSED is final. */
+export const TRANSITIONS: Record<CaseStatus, readonly CaseStatus[]> = {
+  NEW: ['IN_PROGRESS', 'ESCALATED'],
+  IN_PROGRESS: ['RESOLVED', 'ESCALATED'],
+  RESOLVED: ['CLOSED', 'IN_PROGRESS'],
+  ESCALATED: ['IN_PROGRESS', 'RESOLVED'],
+  CLOSED: [],
+};
+
+export const NOTE_MAX = 2000;
+export const RESOLUTION_MIN = 20;
+export const COMMENT_MAX = 5000;
+
+/** Unresolved this long after opening, a case escalates by itself (DOMAIN.md; configurable). */
+export const DEFAULT_ESCALATION_HOURS: Record<CasePriority, number> = { CRITICAL: 4, HIGH: 24, MEDIUM: 48, LOW: 7 * 24 };

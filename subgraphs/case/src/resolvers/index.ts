@@ -1,10 +1,29 @@
-import { Privilege, normaliseFilter, isSelfServiceOnly, requireCustomerAccess, requirePrivilege, requireUuid, type Caller } from '@cmp/platform';
+import {
+  ForbiddenError,
+  NotFoundError,
+  Privilege,
+  normaliseFilter,
+  isSelfServiceOnly,
+  requireCustomerAccess,
+  requirePrivilege,
+  requireUuid,
+  type Caller,
+} from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { CaseRow } from '../db/schema.ts';
 import { openCase } from '../domain/cases.ts';
+import { addComment, changeCaseStatus, resolveCase } from '../domain/lifecycle.ts';
 import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
+
+/** Status changes and resolutions are staff work: complaint handling on the case's customer, not self-service. */
+async function requireCaseHandler(caller: Caller, loaders: Context['loaders'], caseId: string): Promise<void> {
+  const row = await loaders.caseById.load(requireUuid('caseId', caseId));
+  if (!row) throw new NotFoundError('Case', caseId, 'COMP-001');
+  if (isSelfServiceOnly(caller)) throw new ForbiddenError('A customer follows its cases; staff change them');
+  requireCustomerAccess(caller, row.customerId, Privilege.ComplaintManage);
+}
 
 /** Complaint handlers and readers of the customer see a case; a customer sees its own. */
 function requireCaseAccess(caller: Caller, row: CaseRow): void {
@@ -25,6 +44,22 @@ export const resolvers: Resolvers<Context> = {
     },
   },
   Mutation: {
+    changeCaseStatus: async (_parent, { input }, { db, caller, events, loaders }) => {
+      await requireCaseHandler(caller, loaders, input.caseId);
+      return changeCaseStatus(db, caller, events, input);
+    },
+    resolveCase: async (_parent, { input }, { db, caller, events, loaders }) => {
+      await requireCaseHandler(caller, loaders, input.caseId);
+      return resolveCase(db, caller, events, input);
+    },
+    addCaseComment: async (_parent, { input }, { db, caller, loaders }) => {
+      const row = await loaders.caseById.load(requireUuid('caseId', input.caseId));
+      if (!row) throw new NotFoundError('Case', input.caseId, 'COMP-001');
+      requireCustomerAccess(caller, row.customerId, Privilege.ComplaintManage);
+      const internal = input.internal ?? false;
+      if (internal && isSelfServiceOnly(caller)) throw new ForbiddenError('Only staff write internal comments');
+      return addComment(db, caller, row.id, input.body, internal);
+    },
     openCase: (_parent, { input }, { db, caller, events }) => {
       requireCustomerAccess(caller, requireUuid('customerId', input.customerId), Privilege.ComplaintManage);
       return openCase(db, caller, events, input, isSelfServiceOnly(caller) ? 'SELF_SERVICE' : 'AGENT');
@@ -37,6 +72,12 @@ export const resolvers: Resolvers<Context> = {
       return row;
     },
     history: (row, _args, { loaders }) => loaders.historyByCaseId.load(row.id),
+    comments: async (row, _args, { caller, loaders }) => {
+      const all = await loaders.commentsByCaseId.load(row.id);
+      return isSelfServiceOnly(caller) ? all.filter((c) => !c.internal) : all;
+    },
+    compensationOffered: (row) =>
+      row.compensationOfferedMinor === null ? null : { amountMinor: row.compensationOfferedMinor, currency: row.compensationCurrency! },
     customer: (row) => ({ id: row.customerId }),
   },
   Customer: {

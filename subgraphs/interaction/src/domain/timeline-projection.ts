@@ -16,6 +16,11 @@ const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe 
     describe: (d) => `Tier changed from ${d.fromTier} to ${d.toTier}${d.manual ? ' (manual)' : ''}`,
   },
   'cmp.case.CustomerComplaintReceived': { type: 'CASE', describe: (d) => `Case ${d.caseNumber} opened: ${d.subject}` },
+  'cmp.case.CaseStatusChanged': { type: 'CASE', describe: (d) => `Case ${d.caseNumber} ${String(d.fromStatus)} → ${String(d.toStatus)}: ${d.note}` },
+  'cmp.case.CustomerComplaintResolved': {
+    type: 'CASE',
+    describe: (d) => `Case ${d.caseNumber} resolved; customer ${d.customerSatisfied ? 'satisfied' : 'not satisfied, follow-up due'}`,
+  },
   'cmp.invitation.InvitationIssued': {
     type: 'INVITATION',
     describe: (d) => `Lounge invitation to ${d.loungeCode} for ${d.flightNumber}`,
