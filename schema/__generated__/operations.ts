@@ -85,6 +85,8 @@ export type Case = {
   category: CaseCategory;
   /** Comments, oldest first; a customer does not see internal ones. */
   comments: Array<CaseComment>;
+  /** The passenger's compensation claim on this case, if one was filed. */
+  compensationClaim: Maybe<CompensationClaim>;
   compensationOffered: Maybe<Money>;
   createdAt: Scalars['DateTime']['output'];
   customer: Customer;
@@ -157,6 +159,30 @@ export type ChangeCaseStatusInput = {
   note: Scalars['String']['input'];
   status: CaseStatus;
 };
+
+export type CompensationClaim = {
+  __typename?: 'CompensationClaim';
+  /** What the engine decided is owed (0 when not eligible). */
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  decidedAt: Maybe<Scalars['DateTime']['output']>;
+  decidedBy: Maybe<Scalars['String']['output']>;
+  /** The engine's decision as it stood when the claim was filed, trace included. */
+  decision: CompensationDecision;
+  decisionNote: Maybe<Scalars['String']['output']>;
+  filedBy: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  paidAt: Maybe<Scalars['DateTime']['output']>;
+  paymentReference: Maybe<Scalars['String']['output']>;
+  status: CompensationClaimStatus;
+};
+
+export type CompensationClaimStatus =
+  | 'APPROVED'
+  | 'NOT_ELIGIBLE'
+  | 'PAID'
+  | 'PENDING_APPROVAL'
+  | 'REJECTED';
 
 export type CompensationDecision = {
   __typename?: 'CompensationDecision';
@@ -655,6 +681,8 @@ export type Mutation = {
   addCaseComment: CaseComment;
   /** Corrects a balance in either direction, with a reason. Idempotent by externalId. */
   adjustPoints: LedgerPosting;
+  /** PENDING_APPROVAL → APPROVED, by a CustomerAffairsExecutive other than who filed it, with a note (COMP-004 otherwise). */
+  approveCompensation: CompensationClaim;
   /**
    * Moves a case along DOMAIN.md's state machine with a required note (1-2000 characters): NEW → IN_PROGRESS |
    * ESCALATED; IN_PROGRESS → ESCALATED; RESOLVED → CLOSED | IN_PROGRESS (reopen); ESCALATED → IN_PROGRESS; CLOSED is
@@ -678,6 +706,12 @@ export type Mutation = {
   /** Removes Avios that expired under the programme rules. Idempotent by externalId. */
   expireAvios: LedgerPosting;
   /**
+   * Files the passenger's compensation claim on a case (one per case; CONFLICT for a second): the engine decides at
+   * once; an eligible claim waits for approval, an ineligible one is NOT_ELIGIBLE with the decision's trace.
+   * Complaint-handling staff.
+   */
+  fileCompensationClaim: CompensationClaim;
+  /**
    * Issues a VIP lounge invitation (status ISSUED) for one flight, after asking the loyalty subgraph whether the
    * customer may enter by tier or by cabin and with how many guests. The window may span at most 48 hours and must
    * end in the future. When loyalty cannot answer, the last tier it confirmed (no older than the configured age)
@@ -697,6 +731,8 @@ export type Mutation = {
   openCase: Case;
   /** Sets the tier by a loyalty manager's decision, up or down, with the reason kept in the tier history. */
   overrideLoyaltyTier: LoyaltyAccount;
+  /** APPROVED → PAID with the payment's reference (3-100 characters). */
+  recordCompensationPayment: CompensationClaim;
   /** Spends Avios. Never overdraws, however many redemptions run at once: LOY-001 when the balance is too low. */
   redeemAvios: LedgerPosting;
   /**
@@ -706,6 +742,8 @@ export type Mutation = {
   refreshLoyaltyAccount: LoyaltyAccountRefresh;
   /** Registers (or renames) a door scanner for one lounge; its id is the subject of its LoungeDevice token (Admin). */
   registerLoungeDevice: LoungeDevice;
+  /** PENDING_APPROVAL → REJECTED, same rules as approval. */
+  rejectCompensation: CompensationClaim;
   /** Sends a live invitation to the customer again (same QR code); at most once a minute (INV-005). */
   resendInvitation: Invitation;
   /**
@@ -741,6 +779,12 @@ export type MutationAdjustPointsArgs = {
 };
 
 
+export type MutationApproveCompensationArgs = {
+  claimId: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
 export type MutationChangeCaseStatusArgs = {
   input: ChangeCaseStatusInput;
 };
@@ -772,6 +816,12 @@ export type MutationExpireAviosArgs = {
 };
 
 
+export type MutationFileCompensationClaimArgs = {
+  caseId: Scalars['ID']['input'];
+  input: CompensationInput;
+};
+
+
 export type MutationIssueInvitationArgs = {
   input: IssueInvitationInput;
 };
@@ -792,6 +842,12 @@ export type MutationOverrideLoyaltyTierArgs = {
 };
 
 
+export type MutationRecordCompensationPaymentArgs = {
+  claimId: Scalars['ID']['input'];
+  paymentReference: Scalars['String']['input'];
+};
+
+
 export type MutationRedeemAviosArgs = {
   input: RedeemAviosInput;
 };
@@ -804,6 +860,12 @@ export type MutationRefreshLoyaltyAccountArgs = {
 
 export type MutationRegisterLoungeDeviceArgs = {
   input: RegisterLoungeDeviceInput;
+};
+
+
+export type MutationRejectCompensationArgs = {
+  claimId: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
 };
 
 

@@ -2,7 +2,7 @@ import { alignMany, alignOne, loaderPerArguments, type Database } from '@cmp/pla
 import DataLoader from 'dataloader';
 import { findCasesByIds, findCasesOfCustomers, findHistory } from './db/cases.repo.ts';
 import { asc, inArray } from 'drizzle-orm';
-import { caseComments, type CaseCommentRow, type CaseHistoryRow, type CaseRow } from './db/schema.ts';
+import { caseComments, compensationClaims, type CaseCommentRow, type CaseHistoryRow, type CaseRow, type CompensationClaimRow } from './db/schema.ts';
 import type { CaseStatus } from './domain/rules.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
@@ -18,6 +18,9 @@ export function createLoaders(db: Database) {
         await db.select().from(caseComments).where(inArray(caseComments.caseId, [...ids])).orderBy(asc(caseComments.createdAt), asc(caseComments.id)),
         (c) => c.caseId,
       ),
+    ),
+    claimByCaseId: new DataLoader<string, CompensationClaimRow | null>(async (ids) =>
+      alignOne(ids, await db.select().from(compensationClaims).where(inArray(compensationClaims.caseId, [...ids])), (c) => c.caseId),
     ),
     casesOfCustomer: loaderPerArguments<CaseStatus[] | null, CaseRow[]>(async (customerIds, statuses) =>
       alignMany(customerIds, await findCasesOfCustomers(db, customerIds, statuses), (c) => c.customerId),

@@ -1,6 +1,6 @@
 import { defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, date, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_STATUSES } from '../domain/rules.ts';
 
 export const caseSchema = pgSchema('case');
@@ -78,7 +78,43 @@ export const caseComments = caseSchema.table(
   (t) => [index('case_comments_case_idx').on(t.caseId, t.createdAt)],
 );
 
+export const CLAIM_STATUSES = ['NOT_ELIGIBLE', 'PENDING_APPROVAL', 'APPROVED', 'REJECTED', 'PAID'] as const;
+export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+
+/** A passenger's compensation claim on a case: the engine's decision, the approval and the payment. */
+export const compensationClaims = caseSchema.table(
+  'compensation_claims',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    /** The disruption as filed (CompensationInput). */
+    input: jsonb('input').$type<Record<string, unknown>>().notNull(),
+    /** The engine's decision, trace included, as it stood when filed. */
+    decision: jsonb('decision').$type<Record<string, unknown>>().notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status', { enum: CLAIM_STATUSES }).notNull(),
+    filedBy: text('filed_by').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
+    paymentReference: text('payment_reference'),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One claim per case; a new disruption is a new case.
+    uniqueIndex('compensation_claims_case_key').on(t.caseId),
+    index('compensation_claims_status_idx').on(t.status, t.createdAt),
+    check('compensation_claims_amount_check', sql`${t.amountMinor} >= 0`),
+  ],
+);
+
 export type CaseRow = typeof cases.$inferSelect;
+export type CompensationClaimRow = typeof compensationClaims.$inferSelect;
 export type CaseCommentRow = typeof caseComments.$inferSelect;
 export type CaseHistoryRow = typeof caseHistory.$inferSelect;
 

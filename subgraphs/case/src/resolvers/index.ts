@@ -15,6 +15,8 @@ import type { Context } from '../context.ts';
 import type { CaseRow } from '../db/schema.ts';
 import { openCase } from '../domain/cases.ts';
 import { addComment, changeCaseStatus, resolveCase } from '../domain/lifecycle.ts';
+import { decideClaim, fileClaim, recordPayment } from '../domain/claims.ts';
+import type { CompensationDecision } from '../domain/compensation/engine.ts';
 import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
 
 /** Status changes and resolutions are staff work: complaint handling on the case's customer, not self-service. */
@@ -52,6 +54,22 @@ export const resolvers: Resolvers<Context> = {
       await requireCaseHandler(caller, loaders, input.caseId);
       return resolveCase(db, caller, events, input);
     },
+    fileCompensationClaim: async (_parent, { caseId, input }, { db, caller, events, loaders }) => {
+      await requireCaseHandler(caller, loaders, caseId);
+      return fileClaim(db, caller, events, caseId, input);
+    },
+    approveCompensation: (_parent, { claimId, note }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CompensationApprove);
+      return decideClaim(db, caller, events, claimId, true, note);
+    },
+    rejectCompensation: (_parent, { claimId, note }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CompensationApprove);
+      return decideClaim(db, caller, events, claimId, false, note);
+    },
+    recordCompensationPayment: (_parent, { claimId, paymentReference }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CompensationApprove);
+      return recordPayment(db, caller, events, claimId, paymentReference);
+    },
     addCaseComment: async (_parent, { input }, { db, caller, loaders }) => {
       const row = await loaders.caseById.load(requireUuid('caseId', input.caseId));
       if (!row) throw new NotFoundError('Case', input.caseId, 'COMP-001');
@@ -76,9 +94,14 @@ export const resolvers: Resolvers<Context> = {
       const all = await loaders.commentsByCaseId.load(row.id);
       return isSelfServiceOnly(caller) ? all.filter((c) => !c.internal) : all;
     },
+    compensationClaim: (row, _args, { loaders }) => loaders.claimByCaseId.load(row.id),
     compensationOffered: (row) =>
       row.compensationOfferedMinor === null ? null : { amountMinor: row.compensationOfferedMinor, currency: row.compensationCurrency! },
     customer: (row) => ({ id: row.customerId }),
+  },
+  CompensationClaim: {
+    amount: (claim) => ({ amountMinor: claim.amountMinor, currency: claim.currency }),
+    decision: (claim) => claim.decision as unknown as CompensationDecision,
   },
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
