@@ -4,6 +4,7 @@ export * from './auth/tokens.ts';
 export * from './config.ts';
 export * from './db/database.ts';
 export * from './db/outbox.ts';
+export * from './db/known-tiers.ts';
 export * from './errors.ts';
 export * from './files.ts';
 export * from './logger.ts';

@@ -68,6 +68,22 @@ export type AdjustPointsInput = {
   reason: Scalars['String']['input'];
 };
 
+export type Agent = {
+  __typename?: 'Agent';
+  active: Scalars['Boolean']['output'];
+  /** Open cases the agent takes at most from routing. */
+  capacity: Scalars['Int']['output'];
+  /** The agent's token subject. */
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type AssignCaseInput = {
+  agentId?: InputMaybe<Scalars['ID']['input']>;
+  caseId: Scalars['ID']['input'];
+  queueCode?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The cabin of the day's flight. */
 export type Cabin =
   | 'BUSINESS'
@@ -78,6 +94,9 @@ export type Cabin =
 /** A complaint, baggage claim or service request. */
 export type Case = {
   __typename?: 'Case';
+  assignedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The agent working the case; null while it waits in its queue. */
+  assignee: Maybe<Scalars['String']['output']>;
   /** When the case escalated by itself for being unresolved too long (at most once). */
   autoEscalatedAt: Maybe<Scalars['DateTime']['output']>;
   /** COMP-YYYYMMDD-NNNN, unique. */
@@ -91,12 +110,17 @@ export type Case = {
   createdAt: Scalars['DateTime']['output'];
   customer: Customer;
   customerSatisfied: Maybe<Scalars['Boolean']['output']>;
+  /** The customer's loyalty tier when the case was opened (from loyalty's events). */
+  customerTier: Maybe<Scalars['String']['output']>;
   description: Scalars['String']['output'];
   /** Every status change with its note, oldest first. */
   history: Array<CaseHistoryEntry>;
   id: Scalars['ID']['output'];
+  /** The customer's language, as given on opening. */
+  language: Maybe<Scalars['String']['output']>;
   openedVia: CaseChannel;
   priority: CasePriority;
+  queueCode: Maybe<Scalars['String']['output']>;
   resolution: Maybe<Scalars['String']['output']>;
   /** Minutes from opening to the resolution. */
   resolutionMinutes: Maybe<Scalars['Int']['output']>;
@@ -316,6 +340,21 @@ export type CustomerType =
   | 'INDIVIDUAL'
   | 'NON_PROFIT'
   | 'SMALL_BUSINESS';
+
+export type DefineAgentInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1 to 500. */
+  capacity: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+};
+
+export type DefineQueueInput = {
+  agentIds: Array<Scalars['ID']['input']>;
+  code: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  strategy: RoutingStrategy;
+};
 
 export type DisruptionKind =
   | 'BAGGAGE'
@@ -683,6 +722,8 @@ export type Mutation = {
   adjustPoints: LedgerPosting;
   /** PENDING_APPROVAL → APPROVED, by a CustomerAffairsExecutive other than who filed it, with a note (COMP-004 otherwise). */
   approveCompensation: CompensationClaim;
+  /** Moves a case to an agent and/or a queue (capacity is not enforced on a manual move). Complaint-handling staff. */
+  assignCase: Case;
   /**
    * Moves a case along DOMAIN.md's state machine with a required note (1-2000 characters): NEW → IN_PROGRESS |
    * ESCALATED; IN_PROGRESS → ESCALATED; RESOLVED → CLOSED | IN_PROGRESS (reopen); ESCALATED → IN_PROGRESS; CLOSED is
@@ -695,6 +736,10 @@ export type Mutation = {
    * already has the primary e-mail.
    */
   createCustomer: Customer;
+  /** Creates or updates an agent who works cases (case-routing managers). */
+  defineAgent: Agent;
+  /** Creates or updates a queue and its members (case-routing managers). */
+  defineQueue: Queue;
   /** Stops a device from scanning, within seconds on every replica (Admin). */
   disableLoungeDevice: LoungeDevice;
   enableLoungeDevice: LoungeDevice;
@@ -754,6 +799,8 @@ export type Mutation = {
   resolveCase: Case;
   /** ISSUED → REVOKED, with a reason (3-500 characters); the code is refused at the door from then on. INV-004 otherwise. */
   revokeInvitation: Invitation;
+  /** Replaces the assignment rules; the order given is the order tried, first match wins (case-routing managers). */
+  setRoutingRules: Array<RoutingRule>;
   /**
    * A scan at the lounge door, for LoungeDevice tokens; the lounge is the token's. Answers ADMITTED while the code still
    * admits someone (the holder and up to `guests` companions), else why not. A forged or altered code is INVALID and
@@ -785,6 +832,11 @@ export type MutationApproveCompensationArgs = {
 };
 
 
+export type MutationAssignCaseArgs = {
+  input: AssignCaseInput;
+};
+
+
 export type MutationChangeCaseStatusArgs = {
   input: ChangeCaseStatusInput;
 };
@@ -792,6 +844,16 @@ export type MutationChangeCaseStatusArgs = {
 
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
+};
+
+
+export type MutationDefineAgentArgs = {
+  input: DefineAgentInput;
+};
+
+
+export type MutationDefineQueueArgs = {
+  input: DefineQueueInput;
 };
 
 
@@ -885,6 +947,11 @@ export type MutationRevokeInvitationArgs = {
 };
 
 
+export type MutationSetRoutingRulesArgs = {
+  rules: Array<RoutingRuleInput>;
+};
+
+
 export type MutationValidateQrArgs = {
   input: ValidateQrInput;
 };
@@ -901,6 +968,8 @@ export type OpenCaseInput = {
   customerId: Scalars['ID']['input'];
   /** 1 to 5000 characters. */
   description: Scalars['String']['input'];
+  /** The customer's language (BCP 47, e.g. es), for routing. */
+  language?: InputMaybe<Scalars['String']['input']>;
   priority?: InputMaybe<CasePriority>;
   /** 1 to 500 characters. */
   subject: Scalars['String']['input'];
@@ -969,6 +1038,8 @@ export type QrValidation = {
 
 export type Query = {
   __typename?: 'Query';
+  /** An agent's open cases, most urgent first (complaint-handling staff). */
+  agentWorkList: Array<Case>;
   /**
    * What a passenger is owed for one disruption: EU 261/2004 for DELAY, CANCELLATION and DENIED_BOARDING (distance
    * band by great-circle distance between the airports, scope, notice windows, reroute reductions, extraordinary
@@ -997,6 +1068,18 @@ export type Query = {
   lounges: Array<Lounge>;
   /** A loyalty account by id: staff with read access, or the account holder's own Customer token. */
   loyaltyAccount: Maybe<LoyaltyAccount>;
+  /** The caller's own open cases, most urgent first (priority, then oldest). */
+  myWorkList: Array<Case>;
+  /** A queue's open cases, assigned or waiting, most urgent first. */
+  queueWorkList: Array<Case>;
+  queues: Array<Queue>;
+  /** The assignment rules in the order they are tried. */
+  routingRules: Array<RoutingRule>;
+};
+
+
+export type QueryAgentWorkListArgs = {
+  agentId: Scalars['ID']['input'];
 };
 
 
@@ -1042,6 +1125,19 @@ export type QueryLoyaltyAccountArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type QueryQueueWorkListArgs = {
+  queueCode: Scalars['String']['input'];
+};
+
+export type Queue = {
+  __typename?: 'Queue';
+  agents: Array<Agent>;
+  code: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  strategy: RoutingStrategy;
+};
+
 export type RedeemAviosInput = {
   accountId: Scalars['ID']['input'];
   /** Avios to spend (a positive number). */
@@ -1064,6 +1160,31 @@ export type ResolveCaseInput = {
   /** At least 20 characters. */
   resolution: Scalars['String']['input'];
 };
+
+export type RoutingRule = {
+  __typename?: 'RoutingRule';
+  /** Null matches any. */
+  category: Maybe<CaseCategory>;
+  language: Maybe<Scalars['String']['output']>;
+  position: Scalars['Int']['output'];
+  priority: Maybe<CasePriority>;
+  queueCode: Scalars['String']['output'];
+  tier: Maybe<Scalars['String']['output']>;
+};
+
+export type RoutingRuleInput = {
+  category?: InputMaybe<CaseCategory>;
+  /** Language subtag, e.g. es. */
+  language?: InputMaybe<Scalars['String']['input']>;
+  priority?: InputMaybe<CasePriority>;
+  queueCode: Scalars['String']['input'];
+  /** Loyalty tier, e.g. PLATINO. */
+  tier?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RoutingStrategy =
+  | 'LEAST_LOADED'
+  | 'ROUND_ROBIN';
 
 export type ScanOutcome =
   | 'ADMITTED'

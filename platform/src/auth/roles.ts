@@ -39,6 +39,7 @@ export const Privilege = {
   AggregateRead: 'aggregate:read',
   QrValidate: 'qr:validate',
   LoungeManage: 'lounge:manage',
+  CaseRoutingManage: 'case-routing:manage',
 } as const;
 export type Privilege = (typeof Privilege)[keyof typeof Privilege];
 
@@ -59,6 +60,7 @@ export const ROLE_PRIVILEGES: Record<Role, ReadonlySet<Privilege>> = {
     P.InteractionLog,
     P.InvitationIssue,
     P.LoyaltyManage,
+    P.CaseRoutingManage,
     P.SegmentRead,
   ]),
   SalesRep: new Set([P.CustomerCreate, P.CustomerRead, P.CustomerUpdate, P.InteractionLog]),

@@ -1,5 +1,5 @@
-import { defineSubgraph } from '@cmp/platform';
-import { outbox } from './db/schema.ts';
+import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -10,6 +10,8 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  // Each member's tier, so cases route by it without asking loyalty.
+  consumers: [knownTierConsumer('case.known-tiers', knownTiers)],
   configure: (settings) => configureCompensation(settings.compensation),
   start: async ({ db, settings, logger }) =>
     startEscalationScheduler(db, logger.child({ component: 'case-escalation' }), settings.cases.escalationIntervalSeconds * 1000, settings.cases.escalationHours),

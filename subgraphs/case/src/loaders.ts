@@ -1,8 +1,8 @@
 import { alignMany, alignOne, loaderPerArguments, type Database } from '@cmp/platform';
 import DataLoader from 'dataloader';
 import { findCasesByIds, findCasesOfCustomers, findHistory } from './db/cases.repo.ts';
-import { asc, inArray } from 'drizzle-orm';
-import { caseComments, compensationClaims, type CaseCommentRow, type CaseHistoryRow, type CaseRow, type CompensationClaimRow } from './db/schema.ts';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { agents, caseComments, compensationClaims, queueMembers, type AgentRow, type CaseCommentRow, type CaseHistoryRow, type CaseRow, type CompensationClaimRow } from './db/schema.ts';
 import type { CaseStatus } from './domain/rules.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
@@ -22,6 +22,15 @@ export function createLoaders(db: Database) {
     claimByCaseId: new DataLoader<string, CompensationClaimRow | null>(async (ids) =>
       alignOne(ids, await db.select().from(compensationClaims).where(inArray(compensationClaims.caseId, [...ids])), (c) => c.caseId),
     ),
+    agentsOfQueue: new DataLoader<string, AgentRow[]>(async (codes) => {
+      const rows = await db
+        .select({ queueCode: queueMembers.queueCode, agent: agents })
+        .from(queueMembers)
+        .innerJoin(agents, eq(agents.id, queueMembers.agentId))
+        .where(inArray(queueMembers.queueCode, [...codes]))
+        .orderBy(asc(agents.id));
+      return alignMany(codes, rows, (r) => r.queueCode).map((group) => group.map((r) => r.agent));
+    }),
     casesOfCustomer: loaderPerArguments<CaseStatus[] | null, CaseRow[]>(async (customerIds, statuses) =>
       alignMany(customerIds, await findCasesOfCustomers(db, customerIds, statuses), (c) => c.customerId),
     ),

@@ -1,4 +1,4 @@
-import type { CaseCommentRow, CaseHistoryRow, CaseRow, CompensationClaimRow } from './db/schema.ts';
+import type { AgentRow, CaseCommentRow, CaseHistoryRow, CaseRow, CompensationClaimRow, QueueRow, RoutingRuleRow } from './db/schema.ts';
 import type { CompensationDecision } from './domain/compensation/engine.ts';
 
 export type CaseMapper = CaseRow;
@@ -7,3 +7,6 @@ export type CaseCommentMapper = CaseCommentRow;
 export type CompensationClaimMapper = CompensationClaimRow;
 export type CompensationDecisionMapper = CompensationDecision;
 export type CustomerMapper = { id: string };
+export type QueueMapper = QueueRow;
+export type AgentMapper = AgentRow;
+export type RoutingRuleMapper = RoutingRuleRow;

@@ -1,8 +1,7 @@
-import { defineSubgraph } from '@cmp/platform';
+import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
 import { upsertLounges } from './db/invitations.repo.ts';
-import { outbox } from './db/schema.ts';
+import { knownTiers, outbox } from './db/schema.ts';
 import { startExpiryJob } from './domain/lifecycle.ts';
-import { knownTierConsumer } from './events/known-tier-consumer.ts';
 import { SEEDED_LOUNGES } from './domain/lounges.ts';
 import { ScanRecorder } from './domain/scan-recorder.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -14,7 +13,8 @@ export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
-  consumers: [knownTierConsumer],
+  // The last tier of every member, for eligibility while loyalty cannot answer.
+  consumers: [knownTierConsumer('invitation.known-tiers', knownTiers)],
   seedReferenceData: (db) => upsertLounges(db, SEEDED_LOUNGES),
   start: async ({ db, settings, logger }) => {
     const recorder = new ScanRecorder(db, logger.child({ component: 'scan-recorder' }));

@@ -1,6 +1,6 @@
-import { defineOutbox } from '@cmp/platform';
+import { defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_STATUSES } from '../domain/rules.ts';
 
 export const caseSchema = pgSchema('case');
@@ -27,6 +27,14 @@ export const cases = caseSchema.table(
     resolutionMinutes: integer('resolution_minutes'),
     /** Set once by the escalation scheduler: a case is escalated automatically at most once. */
     autoEscalatedAt: timestamp('auto_escalated_at', { withTimezone: true }),
+    /** The customer's language for the case (BCP 47, e.g. es), used by routing. */
+    language: text('language'),
+    /** The customer's loyalty tier when the case was opened, used by routing. */
+    customerTier: text('customer_tier'),
+    queueCode: text('queue_code'),
+    /** The agent (token subject) working the case; null while it waits in its queue. */
+    assignee: text('assignee'),
+    assignedAt: timestamp('assigned_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -34,6 +42,8 @@ export const cases = caseSchema.table(
     uniqueIndex('cases_case_number_key').on(t.caseNumber),
     index('cases_customer_idx').on(t.customerId, t.createdAt),
     index('cases_open_idx').on(t.status, t.priority, t.createdAt),
+    index('cases_assignee_idx').on(t.assignee, t.status),
+    index('cases_queue_idx').on(t.queueCode, t.status),
     // The escalation scheduler's scan: open cases never escalated automatically, oldest first.
     index('cases_escalation_due_idx').on(t.createdAt).where(sql`${t.status} in ('NEW', 'IN_PROGRESS') and ${t.autoEscalatedAt} is null`),
     check('cases_compensation_check', sql`(${t.compensationOfferedMinor} is null) = (${t.compensationCurrency} is null) and coalesce(${t.compensationOfferedMinor}, 0) >= 0`),
@@ -113,7 +123,67 @@ export const compensationClaims = caseSchema.table(
   ],
 );
 
+export const ROUTING_STRATEGIES = ['ROUND_ROBIN', 'LEAST_LOADED'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+/** Work queues; within one, cases go to its agents round-robin or to the least loaded. */
+export const queues = caseSchema.table('queues', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  strategy: text('strategy', { enum: ROUTING_STRATEGIES }).notNull(),
+  /** Round-robin position: the agent who got the last case. */
+  lastAssignedAgent: text('last_assigned_agent'),
+});
+
+/** Agents who work cases, by token subject, with how many open cases they take at most. */
+export const agents = caseSchema.table(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    capacity: integer('capacity').notNull(),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [check('agents_capacity_check', sql`${t.capacity} between 1 and 500`)],
+);
+
+export const queueMembers = caseSchema.table(
+  'queue_members',
+  {
+    queueCode: text('queue_code')
+      .notNull()
+      .references(() => queues.code),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+  },
+  (t) => [primaryKey({ columns: [t.queueCode, t.agentId] })],
+);
+
+/** Ordered assignment rules: the first whose every given condition matches routes the case to its queue. */
+export const routingRules = caseSchema.table(
+  'routing_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    position: integer('position').notNull(),
+    queueCode: text('queue_code')
+      .notNull()
+      .references(() => queues.code),
+    category: text('category'),
+    priority: text('priority'),
+    language: text('language'),
+    tier: text('tier'),
+  },
+  (t) => [uniqueIndex('routing_rules_position_key').on(t.position)],
+);
+
+/** Each member's loyalty tier, from loyalty's events: routing by tier without asking loyalty. */
+export const knownTiers = defineKnownTiers(caseSchema);
+
 export type CaseRow = typeof cases.$inferSelect;
+export type QueueRow = typeof queues.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
+export type RoutingRuleRow = typeof routingRules.$inferSelect;
 export type CompensationClaimRow = typeof compensationClaims.$inferSelect;
 export type CaseCommentRow = typeof caseComments.$inferSelect;
 export type CaseHistoryRow = typeof caseHistory.$inferSelect;

@@ -1,6 +1,8 @@
-import { recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
+import { BadUserInputError, recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
+import { eq } from 'drizzle-orm';
 import { insertCase, insertHistory, nextCaseSequence } from '../db/cases.repo.ts';
-import { outbox, type CaseRow } from '../db/schema.ts';
+import { knownTiers, outbox, type CaseRow } from '../db/schema.ts';
+import { routeCase } from './routing.ts';
 import { DESCRIPTION_MAX, SUBJECT_MAX, formatCaseNumber, type CaseCategory, type CasePriority } from './rules.ts';
 
 export interface OpenCaseInput {
@@ -9,6 +11,8 @@ export interface OpenCaseInput {
   description: string;
   category: CaseCategory;
   priority?: CasePriority | null;
+  /** The customer's language (BCP 47, e.g. es or en-GB), for routing. */
+  language?: string | null;
 }
 
 /** Opens a case as NEW with its number, its first history row and a CustomerComplaintReceived event. */
@@ -24,7 +28,12 @@ export async function openCase(
   const subject = requireLength('subject', input.subject, { min: 1, max: SUBJECT_MAX });
   const description = requireLength('description', input.description, { min: 1, max: DESCRIPTION_MAX });
   const priority = input.priority ?? 'MEDIUM';
+  const language = input.language?.trim().toLowerCase() || null;
+  if (language !== null && !/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/.test(language)) {
+    throw new BadUserInputError('language', 'must be a BCP 47 language tag such as es or en-GB');
+  }
   return db.transaction(async (tx) => {
+    const [known] = await tx.select({ tier: knownTiers.tier }).from(knownTiers).where(eq(knownTiers.customerId, customerId));
     const sequence = await nextCaseSequence(tx, now.toISOString().slice(0, 10));
     const opened = await insertCase(tx, {
       caseNumber: formatCaseNumber(now, sequence),
@@ -35,6 +44,8 @@ export async function openCase(
       priority,
       openedBy: caller.subject,
       openedVia,
+      language: language?.split('-')[0] ?? null,
+      customerTier: known?.tier ?? null,
       createdAt: now,
       updatedAt: now,
     });
@@ -46,6 +57,6 @@ export async function openCase(
       customerId,
       data: { caseId: opened.id, caseNumber: opened.caseNumber, customerId, category: opened.category, priority, subject },
     });
-    return opened;
+    return routeCase(tx, events, opened, now);
   });
 }

@@ -16,8 +16,17 @@ import type { CaseRow } from '../db/schema.ts';
 import { openCase } from '../domain/cases.ts';
 import { addComment, changeCaseStatus, resolveCase } from '../domain/lifecycle.ts';
 import { decideClaim, fileClaim, recordPayment } from '../domain/claims.ts';
+import { assignCase, defineAgent, defineQueue, setRoutingRules, workList } from '../domain/routing.ts';
+import { queues, routingRules } from '../db/schema.ts';
+import { asc } from 'drizzle-orm';
 import type { CompensationDecision } from '../domain/compensation/engine.ts';
 import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
+
+/** Work lists and routing are staff views: complaint handling, not self-service. */
+function requireStaff(caller: Caller): void {
+  requirePrivilege(caller, Privilege.ComplaintManage);
+  if (isSelfServiceOnly(caller)) throw new ForbiddenError('Work lists are for staff');
+}
 
 /** Status changes and resolutions are staff work: complaint handling on the case's customer, not self-service. */
 async function requireCaseHandler(caller: Caller, loaders: Context['loaders'], caseId: string): Promise<void> {
@@ -39,6 +48,26 @@ export const resolvers: Resolvers<Context> = {
       const row = await loaders.caseById.load(requireUuid('id', id));
       if (row) requireCaseAccess(caller, row);
       return row;
+    },
+    myWorkList: (_parent, _args, { caller, db }) => {
+      requireStaff(caller);
+      return workList(db, { assignee: caller.subject });
+    },
+    agentWorkList: (_parent, { agentId }, { caller, db }) => {
+      requireStaff(caller);
+      return workList(db, { assignee: agentId });
+    },
+    queueWorkList: (_parent, { queueCode }, { caller, db }) => {
+      requireStaff(caller);
+      return workList(db, { queueCode: queueCode.trim().toUpperCase() });
+    },
+    queues: (_parent, _args, { caller, db }) => {
+      requireStaff(caller);
+      return db.select().from(queues).orderBy(asc(queues.code));
+    },
+    routingRules: (_parent, _args, { caller, db }) => {
+      requireStaff(caller);
+      return db.select().from(routingRules).orderBy(asc(routingRules.position));
     },
     calculateCompensation: (_parent, { input }, { caller }) => {
       requirePrivilege(caller, Privilege.CustomerRead);
@@ -70,6 +99,22 @@ export const resolvers: Resolvers<Context> = {
       requirePrivilege(caller, Privilege.CompensationApprove);
       return recordPayment(db, caller, events, claimId, paymentReference);
     },
+    assignCase: async (_parent, { input }, { db, caller, events, loaders }) => {
+      await requireCaseHandler(caller, loaders, input.caseId);
+      return assignCase(db, caller, events, input);
+    },
+    defineAgent: (_parent, { input }, { db, caller }) => {
+      requirePrivilege(caller, Privilege.CaseRoutingManage);
+      return defineAgent(db, input);
+    },
+    defineQueue: (_parent, { input }, { db, caller }) => {
+      requirePrivilege(caller, Privilege.CaseRoutingManage);
+      return defineQueue(db, input);
+    },
+    setRoutingRules: (_parent, { rules }, { db, caller }) => {
+      requirePrivilege(caller, Privilege.CaseRoutingManage);
+      return setRoutingRules(db, rules);
+    },
     addCaseComment: async (_parent, { input }, { db, caller, loaders }) => {
       const row = await loaders.caseById.load(requireUuid('caseId', input.caseId));
       if (!row) throw new NotFoundError('Case', input.caseId, 'COMP-001');
@@ -98,6 +143,9 @@ export const resolvers: Resolvers<Context> = {
     compensationOffered: (row) =>
       row.compensationOfferedMinor === null ? null : { amountMinor: row.compensationOfferedMinor, currency: row.compensationCurrency! },
     customer: (row) => ({ id: row.customerId }),
+  },
+  Queue: {
+    agents: (queue, _args, { loaders }) => loaders.agentsOfQueue.load(queue.code),
   },
   CompensationClaim: {
     amount: (claim) => ({ amountMinor: claim.amountMinor, currency: claim.currency }),

@@ -1,4 +1,4 @@
-import { defineOutbox } from '@cmp/platform';
+import { defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -115,11 +115,7 @@ export const scans = invitationSchema.table(
 );
 
 /** The last tier the loyalty subgraph confirmed per customer: the fallback when it cannot be asked. */
-export const knownTiers = invitationSchema.table('known_tiers', {
-  customerId: uuid('customer_id').primaryKey(),
-  tier: text('tier'),
-  asOf: timestamp('as_of', { withTimezone: true }).notNull(),
-});
+export const knownTiers = defineKnownTiers(invitationSchema);
 
 export type LoungeRow = typeof lounges.$inferSelect;
 export type LoungeDeviceRow = typeof loungeDevices.$inferSelect;

@@ -8,11 +8,12 @@ import {
   UnauthenticatedError,
   failureReason,
   isOutsideFailure,
+  rememberTier,
   type Caller,
   type Executor,
   type Logger,
 } from '@cmp/platform';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { knownTiers, type Cabin, type EligibilitySource } from '../db/schema.ts';
 
@@ -105,18 +106,6 @@ export function decideLocally(tier: string | null, cabin: Cabin, source: Eligibi
   return { eligible: false, guestsAllowed: 0, reason: tier ? 'TIER_TOO_LOW' : 'NOT_A_MEMBER', tier, source, asOf };
 }
 
-export async function rememberTier(db: Executor, customerId: string, tier: string | null, asOf: Date): Promise<void> {
-  await db
-    .insert(knownTiers)
-    .values({ customerId, tier, asOf })
-    .onConflictDoUpdate({
-      target: knownTiers.customerId,
-      set: { tier: sql`excluded.tier`, asOf: sql`excluded.as_of` },
-      // A late, older answer never overwrites a newer one.
-      setWhere: sql`${knownTiers.asOf} <= excluded.as_of`,
-    });
-}
-
 export interface EligibilityPolicy {
   client: LoyaltyEligibilityClient | null;
   /** 0 refuses to decide without loyalty. */
@@ -140,7 +129,7 @@ export async function decideEligibility(
   if (policy.client) {
     try {
       const decision = await policy.client.ask(caller, question, headers);
-      await rememberTier(db, question.customerId, decision.tier, decision.asOf ?? now);
+      await rememberTier(db, knownTiers, question.customerId, decision.tier, decision.asOf ?? now);
       return decision;
     } catch (error) {
       if (error instanceof AppError || !isOutsideFailure(error)) throw error;
