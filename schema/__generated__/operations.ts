@@ -125,6 +125,8 @@ export type Case = {
   /** Minutes from opening to the resolution. */
   resolutionMinutes: Maybe<Scalars['Int']['output']>;
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  /** First response and resolution targets: due, warned, met or missed. */
+  slaMilestones: Array<SlaMilestone>;
   status: CaseStatus;
   subject: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
@@ -801,6 +803,8 @@ export type Mutation = {
   revokeInvitation: Invitation;
   /** Replaces the assignment rules; the order given is the order tried, first match wins (case-routing managers). */
   setRoutingRules: Array<RoutingRule>;
+  /** Sets one priority's service level; open cases keep their milestones (case-routing managers). */
+  setSlaPolicy: SlaPolicy;
   /**
    * A scan at the lounge door, for LoungeDevice tokens; the lounge is the token's. Answers ADMITTED while the code still
    * admits someone (the holder and up to `guests` companions), else why not. A forged or altered code is INVALID and
@@ -952,6 +956,11 @@ export type MutationSetRoutingRulesArgs = {
 };
 
 
+export type MutationSetSlaPolicyArgs = {
+  input: SlaPolicyInput;
+};
+
+
 export type MutationValidateQrArgs = {
   input: ValidateQrInput;
 };
@@ -1075,6 +1084,8 @@ export type Query = {
   queues: Array<Queue>;
   /** The assignment rules in the order they are tried. */
   routingRules: Array<RoutingRule>;
+  /** Service levels per priority. */
+  slaPolicies: Array<SlaPolicy>;
 };
 
 
@@ -1194,6 +1205,44 @@ export type ScanOutcome =
   | 'NOT_YET_VALID'
   | 'REVOKED'
   | 'WRONG_LOUNGE';
+
+export type SlaMilestone = {
+  __typename?: 'SlaMilestone';
+  dueAt: Scalars['DateTime']['output'];
+  kind: SlaMilestoneKind;
+  metAt: Maybe<Scalars['DateTime']['output']>;
+  status: SlaMilestoneStatus;
+  /** When the warning goes (or went) out. */
+  warnAt: Scalars['DateTime']['output'];
+};
+
+export type SlaMilestoneKind =
+  | 'FIRST_RESPONSE'
+  | 'RESOLUTION';
+
+export type SlaMilestoneStatus =
+  | 'MET'
+  | 'MISSED'
+  | 'PENDING';
+
+export type SlaPolicy = {
+  __typename?: 'SlaPolicy';
+  /** Null: round the clock. Else business hours such as `Europe/Madrid 1-5 09:00-18:00`. */
+  calendar: Maybe<Scalars['String']['output']>;
+  firstResponseMinutes: Scalars['Int']['output'];
+  priority: CasePriority;
+  resolutionMinutes: Scalars['Int']['output'];
+  /** A warning goes out when this share of the time has gone. */
+  warnPercent: Scalars['Int']['output'];
+};
+
+export type SlaPolicyInput = {
+  calendar?: InputMaybe<Scalars['String']['input']>;
+  firstResponseMinutes: Scalars['Int']['input'];
+  priority: CasePriority;
+  resolutionMinutes: Scalars['Int']['input'];
+  warnPercent?: InputMaybe<Scalars['Int']['input']>;
+};
 
 export type TierChange = {
   __typename?: 'TierChange';

@@ -2,6 +2,7 @@ import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
 import { knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
+import { seedSlaPolicies } from './domain/sla.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -13,6 +14,7 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   // Each member's tier, so cases route by it without asking loyalty.
   consumers: [knownTierConsumer('case.known-tiers', knownTiers)],
   configure: (settings) => configureCompensation(settings.compensation),
+  seedReferenceData: (db) => seedSlaPolicies(db),
   start: async ({ db, settings, logger }) =>
     startEscalationScheduler(db, logger.child({ component: 'case-escalation' }), settings.cases.escalationIntervalSeconds * 1000, settings.cases.escalationHours),
 });

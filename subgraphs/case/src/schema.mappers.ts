@@ -1,4 +1,4 @@
-import type { AgentRow, CaseCommentRow, CaseHistoryRow, CaseRow, CompensationClaimRow, QueueRow, RoutingRuleRow } from './db/schema.ts';
+import type { AgentRow, CaseCommentRow, CaseHistoryRow, CaseRow, CompensationClaimRow, QueueRow, RoutingRuleRow, SlaMilestoneRow, SlaPolicyRow } from './db/schema.ts';
 import type { CompensationDecision } from './domain/compensation/engine.ts';
 
 export type CaseMapper = CaseRow;
@@ -10,3 +10,5 @@ export type CustomerMapper = { id: string };
 export type QueueMapper = QueueRow;
 export type AgentMapper = AgentRow;
 export type RoutingRuleMapper = RoutingRuleRow;
+export type SlaPolicyMapper = SlaPolicyRow;
+export type SlaMilestoneMapper = SlaMilestoneRow;

@@ -180,6 +180,45 @@ export const routingRules = caseSchema.table(
 /** Each member's loyalty tier, from loyalty's events: routing by tier without asking loyalty. */
 export const knownTiers = defineKnownTiers(caseSchema);
 
+/**
+ * Service levels per priority (the entitlement): minutes to the first response and to resolution, counted on the
+ * clock or in the business hours of a calendar, with a warning when a share of the time has gone.
+ */
+export const slaPolicies = caseSchema.table('sla_policies', {
+  priority: text('priority').primaryKey(),
+  firstResponseMinutes: integer('first_response_minutes').notNull(),
+  resolutionMinutes: integer('resolution_minutes').notNull(),
+  /** Warn when this share (percent) of the time has gone. */
+  warnPercent: integer('warn_percent').notNull().default(80),
+  /** Null: round the clock. Else business hours as `Europe/Madrid 1-5 09:00-18:00` (zone, ISO weekdays, hours). */
+  calendar: text('calendar'),
+});
+
+export const MILESTONE_KINDS = ['FIRST_RESPONSE', 'RESOLUTION'] as const;
+export const MILESTONE_STATUSES = ['PENDING', 'MET', 'MISSED'] as const;
+
+export const slaMilestones = caseSchema.table(
+  'sla_milestones',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    kind: text('kind', { enum: MILESTONE_KINDS }).notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    warnAt: timestamp('warn_at', { withTimezone: true }).notNull(),
+    status: text('status', { enum: MILESTONE_STATUSES }).notNull().default('PENDING'),
+    metAt: timestamp('met_at', { withTimezone: true }),
+    warnedAt: timestamp('warned_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.kind] }),
+    index('sla_milestones_pending_idx').on(t.warnAt).where(sql`${t.status} = 'PENDING'`),
+  ],
+);
+
+export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
+export type SlaMilestoneRow = typeof slaMilestones.$inferSelect;
+
 export type CaseRow = typeof cases.$inferSelect;
 export type QueueRow = typeof queues.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { insertCase, insertHistory, nextCaseSequence } from '../db/cases.repo.ts';
 import { knownTiers, outbox, type CaseRow } from '../db/schema.ts';
 import { routeCase } from './routing.ts';
+import { startMilestones } from './sla.ts';
 import { DESCRIPTION_MAX, SUBJECT_MAX, formatCaseNumber, type CaseCategory, type CasePriority } from './rules.ts';
 
 export interface OpenCaseInput {
@@ -57,6 +58,7 @@ export async function openCase(
       customerId,
       data: { caseId: opened.id, caseNumber: opened.caseNumber, customerId, category: opened.category, priority, subject },
     });
+    await startMilestones(tx, opened);
     return routeCase(tx, events, opened, now);
   });
 }

@@ -13,6 +13,7 @@ import {
 } from '@cmp/platform';
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { insertHistory } from '../db/cases.repo.ts';
+import { checkMilestones, reachMilestone } from './sla.ts';
 import { caseComments, cases, outbox, type CaseCommentRow, type CaseRow } from '../db/schema.ts';
 import {
   COMMENT_MAX,
@@ -73,6 +74,9 @@ async function transition(
       customerId: row.customerId,
       data: { caseId: row.id, caseNumber: row.caseNumber, customerId: row.customerId, fromStatus: row.status, toStatus: to, note, actor },
     });
+    // Any staff move counts as the first response; resolving also meets the resolution milestone.
+    await reachMilestone(tx, row.id, 'FIRST_RESPONSE', now);
+    if (to === 'RESOLVED') await reachMilestone(tx, row.id, 'RESOLUTION', now);
     await also?.(tx, updated!);
     return updated!;
   });
@@ -166,14 +170,16 @@ function recordEscalated(db: Executor, events: EventContext, row: CaseRow, trigg
   });
 }
 
-export async function addComment(db: Database, caller: Caller, caseId: string, body: string, internal: boolean): Promise<CaseCommentRow> {
+/** A comment; a staff member's first comment the customer can see is the case's first response. */
+export async function addComment(db: Database, caller: Caller, caseId: string, body: string, internal: boolean, byStaff: boolean, now = new Date()): Promise<CaseCommentRow> {
   const row = await load(db, requireUuid('caseId', caseId));
   if (row.status === 'CLOSED') throw new DomainRuleError('COMP-003', `Case ${row.caseNumber} is CLOSED and takes no more comments`, { from: 'CLOSED' });
-  const [comment] = await db
-    .insert(caseComments)
-    .values({ caseId: row.id, author: caller.subject, body: requireLength('body', body, { min: 1, max: COMMENT_MAX }), internal })
-    .returning();
-  return comment!;
+  const text = requireLength('body', body, { min: 1, max: COMMENT_MAX });
+  return db.transaction(async (tx) => {
+    const [comment] = await tx.insert(caseComments).values({ caseId: row.id, author: caller.subject, body: text, internal, createdAt: now }).returning();
+    if (byStaff && !internal) await reachMilestone(tx, row.id, 'FIRST_RESPONSE', now);
+    return comment!;
+  });
 }
 
 /**
@@ -231,7 +237,10 @@ export async function escalateOverdue(
   }
 }
 
-/** Runs the escalation every `intervalMs` in this process (never two runs at once here; replicas split the work). */
+/**
+ * Runs the escalation and the service-level checks every `intervalMs` in this process (never two runs at once
+ * here; replicas split the work).
+ */
 export function startEscalationScheduler(db: Database, log: Logger, intervalMs: number, hours: Record<CasePriority, number>) {
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
@@ -239,8 +248,10 @@ export function startEscalationScheduler(db: Database, log: Logger, intervalMs: 
     if (busy) return;
     busy = true;
     running = escalateOverdue(db, { source: 'cmp.case' }, hours)
-      .then((escalated) => {
+      .then(async (escalated) => {
         if (escalated.length) log.info({ count: escalated.length }, 'overdue cases escalated');
+        const sla = await checkMilestones(db, { source: 'cmp.case' });
+        if (sla.warned + sla.breached) log.info(sla, 'service-level milestones warned or missed');
       })
       .catch((error: unknown) => log.error({ err: error }, 'case escalation failed; retried next interval'))
       .finally(() => {

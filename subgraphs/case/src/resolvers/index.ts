@@ -17,7 +17,8 @@ import { openCase } from '../domain/cases.ts';
 import { addComment, changeCaseStatus, resolveCase } from '../domain/lifecycle.ts';
 import { decideClaim, fileClaim, recordPayment } from '../domain/claims.ts';
 import { assignCase, defineAgent, defineQueue, setRoutingRules, workList } from '../domain/routing.ts';
-import { queues, routingRules } from '../db/schema.ts';
+import { queues, routingRules, slaPolicies } from '../db/schema.ts';
+import { setSlaPolicy } from '../domain/sla.ts';
 import { asc } from 'drizzle-orm';
 import type { CompensationDecision } from '../domain/compensation/engine.ts';
 import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
@@ -65,6 +66,10 @@ export const resolvers: Resolvers<Context> = {
       requireStaff(caller);
       return db.select().from(queues).orderBy(asc(queues.code));
     },
+    slaPolicies: (_parent, _args, { caller, db }) => {
+      requireStaff(caller);
+      return db.select().from(slaPolicies).orderBy(asc(slaPolicies.firstResponseMinutes));
+    },
     routingRules: (_parent, _args, { caller, db }) => {
       requireStaff(caller);
       return db.select().from(routingRules).orderBy(asc(routingRules.position));
@@ -111,6 +116,10 @@ export const resolvers: Resolvers<Context> = {
       requirePrivilege(caller, Privilege.CaseRoutingManage);
       return defineQueue(db, input);
     },
+    setSlaPolicy: (_parent, { input }, { db, caller }) => {
+      requirePrivilege(caller, Privilege.CaseRoutingManage);
+      return setSlaPolicy(db, input);
+    },
     setRoutingRules: (_parent, { rules }, { db, caller }) => {
       requirePrivilege(caller, Privilege.CaseRoutingManage);
       return setRoutingRules(db, rules);
@@ -121,7 +130,7 @@ export const resolvers: Resolvers<Context> = {
       requireCustomerAccess(caller, row.customerId, Privilege.ComplaintManage);
       const internal = input.internal ?? false;
       if (internal && isSelfServiceOnly(caller)) throw new ForbiddenError('Only staff write internal comments');
-      return addComment(db, caller, row.id, input.body, internal);
+      return addComment(db, caller, row.id, input.body, internal, !isSelfServiceOnly(caller));
     },
     openCase: (_parent, { input }, { db, caller, events }) => {
       requireCustomerAccess(caller, requireUuid('customerId', input.customerId), Privilege.ComplaintManage);
@@ -140,6 +149,7 @@ export const resolvers: Resolvers<Context> = {
       return isSelfServiceOnly(caller) ? all.filter((c) => !c.internal) : all;
     },
     compensationClaim: (row, _args, { loaders }) => loaders.claimByCaseId.load(row.id),
+    slaMilestones: (row, _args, { loaders }) => loaders.milestonesByCaseId.load(row.id),
     compensationOffered: (row) =>
       row.compensationOfferedMinor === null ? null : { amountMinor: row.compensationOfferedMinor, currency: row.compensationCurrency! },
     customer: (row) => ({ id: row.customerId }),
