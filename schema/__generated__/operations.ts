@@ -281,6 +281,8 @@ export type Customer = {
   /** The person's name for individuals, the company name otherwise. */
   displayName: Scalars['String']['output'];
   firstName: Maybe<Scalars['String']['output']>;
+  /** Follow-up tasks on the customer, soonest due first; open ones only unless `includeDone`. */
+  followUpTasks: Array<FollowUpTask>;
   id: Scalars['ID']['output'];
   /** The customer's lounge invitations, newest first; only those in the given statuses when `status` is set. */
   invitations: Array<Invitation>;
@@ -306,6 +308,12 @@ export type Customer = {
 /** A customer of the airline: a person or an organisation. */
 export type CustomerCasesArgs = {
   status?: InputMaybe<Array<CaseStatus>>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
+export type CustomerFollowUpTasksArgs = {
+  includeDone?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -396,6 +404,23 @@ export type ExpireAviosInput = {
   avios: Scalars['Int']['input'];
   description: Scalars['String']['input'];
   externalId: Scalars['String']['input'];
+};
+
+export type FollowUpTask = {
+  __typename?: 'FollowUpTask';
+  /** The agent's token subject; null while it waits in the shared queue. */
+  assignee: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  dueAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** An open task past its due time. */
+  overdue: Scalars['Boolean']['output'];
+  priority: TaskPriority;
+  sourceId: Maybe<Scalars['ID']['output']>;
+  /** What it is about, e.g. Case. */
+  sourceType: Maybe<Scalars['String']['output']>;
+  status: TaskStatus;
+  title: Scalars['String']['output'];
 };
 
 /** A communication with a customer. */
@@ -1243,6 +1268,15 @@ export type SlaPolicyInput = {
   resolutionMinutes: Scalars['Int']['input'];
   warnPercent?: InputMaybe<Scalars['Int']['input']>;
 };
+
+export type TaskPriority =
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM';
+
+export type TaskStatus =
+  | 'DONE'
+  | 'OPEN';
 
 export type TierChange = {
   __typename?: 'TierChange';

@@ -1,5 +1,6 @@
 import { defineSubgraph } from '@cmp/platform';
 import { outbox } from './db/schema.ts';
+import { followUpConsumer } from './events/follow-up-consumer.ts';
 import { timelineConsumer } from './events/timeline-consumer.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -9,5 +10,5 @@ export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
-  consumers: [timelineConsumer],
+  consumers: [timelineConsumer, followUpConsumer],
 });

@@ -1,5 +1,6 @@
-import type { InteractionRow, TimelineEntryRow } from './db/schema.ts';
+import type { FollowUpTaskRow, InteractionRow, TimelineEntryRow } from './db/schema.ts';
 
 export type InteractionMapper = InteractionRow;
 export type TimelineEntryMapper = TimelineEntryRow;
 export type CustomerMapper = { id: string };
+export type FollowUpTaskMapper = FollowUpTaskRow;

@@ -45,4 +45,35 @@ export type InteractionRow = typeof interactions.$inferSelect;
 export type TimelineEntryRow = typeof timelineEntries.$inferSelect;
 export type NewTimelineEntry = typeof timelineEntries.$inferInsert;
 
+export const TASK_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH'] as const;
+export const TASK_STATUSES = ['OPEN', 'DONE'] as const;
+
+/** Follow-up tasks on a customer; those created from another subgraph's event keep its id, once. */
+export const followUpTasks = interactionSchema.table(
+  'follow_up_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    title: text('title').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    priority: text('priority', { enum: TASK_PRIORITIES }).notNull(),
+    /** An agent's token subject; null leaves it in the shared queue. */
+    assignee: text('assignee'),
+    status: text('status', { enum: TASK_STATUSES }).notNull().default('OPEN'),
+    /** What the task is about, e.g. Case/<id>. */
+    sourceType: text('source_type'),
+    sourceId: text('source_id'),
+    /** The event that created it: replaying the event creates nothing more. */
+    sourceEventId: uuid('source_event_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('follow_up_tasks_source_event_key').on(t.sourceEventId),
+    index('follow_up_tasks_customer_idx').on(t.customerId, t.dueAt),
+    index('follow_up_tasks_assignee_idx').on(t.assignee, t.status, t.dueAt),
+  ],
+);
+
+export type FollowUpTaskRow = typeof followUpTasks.$inferSelect;
+
 export const outbox = defineOutbox(interactionSchema);

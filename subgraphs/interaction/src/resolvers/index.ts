@@ -35,5 +35,12 @@ export const resolvers: Resolvers<Context> = {
       const page = timelinePage(first, after, types);
       return toConnection(await loaders.timelineOfCustomer(customer.id, page), page.limit, (e) => ({ at: e.occurredAt, id: e.id }));
     },
+    followUpTasks: (customer, { includeDone }, { caller, loaders }) => {
+      requireCustomerAccess(caller, customer.id, Privilege.InteractionLog);
+      return loaders.followUpTasksOfCustomer(customer.id, includeDone ?? false);
+    },
+  },
+  FollowUpTask: {
+    overdue: (task) => task.status === 'OPEN' && task.dueAt.getTime() < Date.now(),
   },
 };
