@@ -1,5 +1,6 @@
 import {
   BadUserInputError,
+  startIntervalJob,
   DomainRuleError,
   NotFoundError,
   recordEvent,
@@ -10,6 +11,7 @@ import {
   type EventContext,
   type Executor,
   type Logger,
+  type RunningJob,
 } from '@cmp/platform';
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { insertHistory } from '../db/cases.repo.ts';
@@ -238,31 +240,13 @@ export async function escalateOverdue(
 }
 
 /**
- * Runs the escalation and the service-level checks every `intervalMs` in this process (never two runs at once
- * here; replicas split the work).
+ * Runs the escalation and the service-level checks every `intervalMs` in this process (replicas split the work).
  */
-export function startEscalationScheduler(db: Database, log: Logger, intervalMs: number, hours: Record<CasePriority, number>) {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = escalateOverdue(db, { source: 'cmp.case' }, hours)
-      .then(async (escalated) => {
-        if (escalated.length) log.info({ count: escalated.length }, 'overdue cases escalated');
-        const sla = await checkMilestones(db, { source: 'cmp.case' });
-        if (sla.warned + sla.breached) log.info(sla, 'service-level milestones warned or missed');
-      })
-      .catch((error: unknown) => log.error({ err: error }, 'case escalation failed; retried next interval'))
-      .finally(() => {
-        busy = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startEscalationScheduler(db: Database, log: Logger, intervalMs: number, hours: Record<CasePriority, number>): RunningJob {
+  return startIntervalJob('case escalation', intervalMs, log, async () => {
+    const escalated = await escalateOverdue(db, { source: 'cmp.case' }, hours);
+    if (escalated.length) log.info({ count: escalated.length }, 'overdue cases escalated');
+    const sla = await checkMilestones(db, { source: 'cmp.case' });
+    if (sla.warned + sla.breached) log.info(sla, 'service-level milestones warned or missed');
+  });
 }

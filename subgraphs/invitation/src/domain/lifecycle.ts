@@ -1,5 +1,6 @@
 import {
   DomainRuleError,
+  startIntervalJob,
   NotFoundError,
   requireLength,
   requireUuid,
@@ -8,6 +9,7 @@ import {
   type EventContext,
   type Executor,
   type Logger,
+  type RunningJob,
 } from '@cmp/platform';
 import { and, asc, eq, inArray, lte } from 'drizzle-orm';
 import { invitations, type InvitationRow } from '../db/schema.ts';
@@ -95,27 +97,10 @@ export async function expireInvitations(db: Database, events: EventContext, now 
   }
 }
 
-/** Runs the expiry every `intervalMs` (never two runs at once in this process). */
-export function startExpiryJob(db: Database, log: Logger, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = expireInvitations(db, { source: 'cmp.invitation' })
-      .then((count) => {
-        if (count > 0) log.info({ count }, 'invitations expired');
-      })
-      .catch((error: unknown) => log.error({ err: error }, 'invitation expiry failed; retried next interval'))
-      .finally(() => {
-        busy = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+/** Runs the expiry every `intervalMs` in this process (replicas split the work). */
+export function startExpiryJob(db: Database, log: Logger, intervalMs: number): RunningJob {
+  return startIntervalJob('invitation expiry', intervalMs, log, async () => {
+    const count = await expireInvitations(db, { source: 'cmp.invitation' });
+    if (count > 0) log.info({ count }, 'invitations expired');
+  });
 }
