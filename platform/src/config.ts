@@ -76,6 +76,13 @@ const settingsSchema = z
       .regex(/^(CRITICAL|HIGH|MEDIUM|LOW)=\d+(\.\d+)?(,(CRITICAL|HIGH|MEDIUM|LOW)=\d+(\.\d+)?)*$/, 'must be like CRITICAL=4,HIGH=24,MEDIUM=48,LOW=168')
       .optional(),
     CASE_ESCALATION_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    ATTACHMENTS_PUBLIC_URL: z.string().url().optional(),
+    ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+    ATTACHMENTS_S3_ENDPOINT: z.string().url().optional(),
+    ATTACHMENTS_S3_REGION: z.string().min(1).default('us-east-1'),
+    ATTACHMENTS_S3_BUCKET: z.string().min(3).optional(),
+    ATTACHMENTS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    ATTACHMENTS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     COMPENSATION_SDR_EUR_RATE: z.coerce.number().positive().max(10).default(1.17),
   })
   .superRefine((s, ctx) => {
@@ -91,6 +98,13 @@ const settingsSchema = z
         code: z.ZodIssueCode.custom,
         path: ['AUTH_JWKS_URL'],
         message: 'production needs an identity provider: set AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE',
+      });
+    }
+    if (s.ATTACHMENTS_S3_BUCKET && (!s.ATTACHMENTS_S3_ACCESS_KEY_ID || !s.ATTACHMENTS_S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ATTACHMENTS_S3_ACCESS_KEY_ID'],
+        message: 'ATTACHMENTS_S3_ACCESS_KEY_ID and ATTACHMENTS_S3_SECRET_ACCESS_KEY are required with ATTACHMENTS_S3_BUCKET',
       });
     }
     if (s.NODE_ENV === 'production' && !s.QR_KEYS_FILE) {
@@ -125,6 +139,14 @@ export interface Settings {
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
   /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
   compensation: { sdrEurRate: number };
+  attachments: {
+    maxBytes: number;
+    /** Where clients reach the case subgraph's attachment links (local store); null: the address it was called at. */
+    publicUrl: string | null;
+    /** Local files under the data directory unless an S3-compatible bucket is configured. */
+    directory: string;
+    s3: { endpoint?: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } | null;
+  };
   cases: {
     /** Hours unresolved after which a case escalates by itself, per priority. */
     escalationHours: { CRITICAL: number; HIGH: number; MEDIUM: number; LOW: number };
@@ -210,6 +232,20 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
     compensation: { sdrEurRate: s.COMPENSATION_SDR_EUR_RATE },
+    attachments: {
+      maxBytes: s.ATTACHMENT_MAX_BYTES,
+      publicUrl: s.ATTACHMENTS_PUBLIC_URL?.replace(/\/$/, '') ?? null,
+      directory: path.join(dataDir, 'attachments'),
+      s3: s.ATTACHMENTS_S3_BUCKET
+        ? {
+            ...(s.ATTACHMENTS_S3_ENDPOINT ? { endpoint: s.ATTACHMENTS_S3_ENDPOINT } : {}),
+            region: s.ATTACHMENTS_S3_REGION,
+            bucket: s.ATTACHMENTS_S3_BUCKET,
+            accessKeyId: s.ATTACHMENTS_S3_ACCESS_KEY_ID!,
+            secretAccessKey: s.ATTACHMENTS_S3_SECRET_ACCESS_KEY!,
+          }
+        : null,
+    },
     cases: {
       escalationHours: {
         CRITICAL: 4,

@@ -59,6 +59,13 @@ describe('settings', () => {
     expect(() => parseSettings({ CASE_ESCALATION_HOURS: 'URGENT=1' })).toThrow(/CASE_ESCALATION_HOURS: must be like CRITICAL=4/);
   });
 
+  it('keeps attachments on disk unless an S3 bucket is configured, and wants its credentials with it', () => {
+    expect(parseSettings({ CMP_DATA_DIR: '/tmp/cmp' }).attachments).toMatchObject({ directory: '/tmp/cmp/attachments', s3: null, maxBytes: 10_485_760 });
+    expect(() => parseSettings({ ATTACHMENTS_S3_BUCKET: 'cases' })).toThrow(/ATTACHMENTS_S3_ACCESS_KEY_ID and ATTACHMENTS_S3_SECRET_ACCESS_KEY are required/);
+    const s3 = parseSettings({ ATTACHMENTS_S3_BUCKET: 'cases', ATTACHMENTS_S3_ACCESS_KEY_ID: 'k', ATTACHMENTS_S3_SECRET_ACCESS_KEY: 's', ATTACHMENTS_S3_ENDPOINT: 'http://minio:9000' });
+    expect(s3.attachments.s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'cases', accessKeyId: 'k', secretAccessKey: 's' });
+  });
+
   it('stops the process at boot with a clear message and exit code 78 on a bad value', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {

@@ -97,6 +97,8 @@ export type Case = {
   assignedAt: Maybe<Scalars['DateTime']['output']>;
   /** The agent working the case; null while it waits in its queue. */
   assignee: Maybe<Scalars['String']['output']>;
+  /** Files on the case, oldest first. */
+  attachments: Array<CaseAttachment>;
   /** When the case escalated by itself for being unresolved too long (at most once). */
   autoEscalatedAt: Maybe<Scalars['DateTime']['output']>;
   /** COMP-YYYYMMDD-NNNN, unique. */
@@ -130,6 +132,42 @@ export type Case = {
   status: CaseStatus;
   subject: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
+};
+
+export type CaseAttachment = {
+  __typename?: 'CaseAttachment';
+  contentType: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** A download link valid for 5 minutes; null until the upload is complete. */
+  downloadUrl: Maybe<Scalars['String']['output']>;
+  downloadUrlExpiresAt: Maybe<Scalars['DateTime']['output']>;
+  fileName: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  sizeBytes: Scalars['Int']['output'];
+  status: CaseAttachmentStatus;
+  uploadedBy: Scalars['String']['output'];
+};
+
+export type CaseAttachmentStatus =
+  | 'AVAILABLE'
+  | 'PENDING';
+
+export type CaseAttachmentUpload = {
+  __typename?: 'CaseAttachmentUpload';
+  attachment: CaseAttachment;
+  expiresAt: Scalars['DateTime']['output'];
+  /** Send these headers with the PUT, as name: value lines. */
+  headers: Array<Scalars['String']['output']>;
+  /** PUT the file's bytes here, with the headers below. */
+  uploadUrl: Scalars['String']['output'];
+};
+
+export type CaseAttachmentUploadInput = {
+  caseId: Scalars['ID']['input'];
+  contentType: Scalars['String']['input'];
+  /** Up to 200 characters, no path separators. */
+  fileName: Scalars['String']['input'];
+  sizeBytes: Scalars['Int']['input'];
 };
 
 export type CaseCategory =
@@ -757,6 +795,8 @@ export type Mutation = {
    * final. COMP-003 names the allowed moves otherwise. Resolving is `resolveCase`. Complaint-handling staff only.
    */
   changeCaseStatus: Case;
+  /** Confirms the upload (the file must be stored, with the size announced: COMP-006 otherwise); the file becomes AVAILABLE. */
+  completeCaseAttachment: CaseAttachment;
   /**
    * Creates a customer with the next customer number (CUS-000001, ...). Individuals need first and last name,
    * every other type a company name. Errors: BAD_USER_INPUT naming the field, CUST-002 when a live customer
@@ -816,6 +856,12 @@ export type Mutation = {
   registerLoungeDevice: LoungeDevice;
   /** PENDING_APPROVAL → REJECTED, same rules as approval. */
   rejectCompensation: CompensationClaim;
+  /**
+   * Registers a file on a case (PDF, JPEG, PNG, HEIC or plain text; 10 MB and 20 files per case by default) and
+   * returns a link to PUT its bytes to, valid for 15 minutes, with the headers to send. Then `completeCaseAttachment`.
+   * Staff on the customer's cases, or the customer on its own.
+   */
+  requestCaseAttachmentUpload: CaseAttachmentUpload;
   /** Sends a live invitation to the customer again (same QR code); at most once a minute (INV-005). */
   resendInvitation: Invitation;
   /**
@@ -868,6 +914,11 @@ export type MutationAssignCaseArgs = {
 
 export type MutationChangeCaseStatusArgs = {
   input: ChangeCaseStatusInput;
+};
+
+
+export type MutationCompleteCaseAttachmentArgs = {
+  attachmentId: Scalars['ID']['input'];
 };
 
 
@@ -957,6 +1008,11 @@ export type MutationRegisterLoungeDeviceArgs = {
 export type MutationRejectCompensationArgs = {
   claimId: Scalars['ID']['input'];
   note: Scalars['String']['input'];
+};
+
+
+export type MutationRequestCaseAttachmentUploadArgs = {
+  input: CaseAttachmentUploadInput;
 };
 
 

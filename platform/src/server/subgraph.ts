@@ -34,6 +34,8 @@ export interface SubgraphContext<TLoaders> {
   log: Logger;
   /** Passed to recordEvent so events carry the subgraph and trace. */
   events: EventContext;
+  /** Scheme, host and port this subgraph was called at, for links it hands out (e.g. attachment transfers). */
+  origin: string;
 }
 
 export interface SubgraphDefinition<TLoaders> {
@@ -172,6 +174,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
         loaders: definition.createLoaders(database.db),
         log: logger.child({ requestId }),
         events: { source: `cmp.${definition.name}`, traceparent },
+        origin: `${req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
       };
     },
   });

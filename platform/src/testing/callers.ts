@@ -30,6 +30,7 @@ export function contextFor<T>(definition: SubgraphDefinition<T>, database: Datab
     loaders: definition.createLoaders(database.db),
     log: testLogger,
     events: { source: `cmp.${definition.name}`, traceparent: null },
+    origin: 'http://localhost',
   };
 }
 

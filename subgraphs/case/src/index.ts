@@ -1,4 +1,7 @@
 import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { configureAttachments } from './attachments/attachments.ts';
+import { attachmentRoutes } from './attachments/routes.ts';
+import { LocalBlobStore, S3BlobStore } from './attachments/store.ts';
 import { knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
@@ -15,6 +18,13 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   consumers: [knownTierConsumer('case.known-tiers', knownTiers)],
   configure: (settings) => configureCompensation(settings.compensation),
   seedReferenceData: (db) => seedSlaPolicies(db),
-  start: async ({ db, settings, logger }) =>
-    startEscalationScheduler(db, logger.child({ component: 'case-escalation' }), settings.cases.escalationIntervalSeconds * 1000, settings.cases.escalationHours),
+  start: async ({ db, settings, logger }) => {
+    const { attachments } = settings;
+    configureAttachments({
+      store: attachments.s3 ? new S3BlobStore(attachments.s3) : await LocalBlobStore.open(attachments.directory, attachments.publicUrl),
+      maxBytes: attachments.maxBytes,
+    });
+    return startEscalationScheduler(db, logger.child({ component: 'case-escalation' }), settings.cases.escalationIntervalSeconds * 1000, settings.cases.escalationHours);
+  },
+  routes: (router, { logger }) => attachmentRoutes(router, { logger }),
 });

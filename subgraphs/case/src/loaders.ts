@@ -2,7 +2,7 @@ import { alignMany, alignOne, loaderPerArguments, type Database } from '@cmp/pla
 import DataLoader from 'dataloader';
 import { findCasesByIds, findCasesOfCustomers, findHistory } from './db/cases.repo.ts';
 import { asc, eq, inArray } from 'drizzle-orm';
-import { agents, caseComments, compensationClaims, queueMembers, slaMilestones, type SlaMilestoneRow, type AgentRow, type CaseCommentRow, type CaseHistoryRow, type CaseRow, type CompensationClaimRow } from './db/schema.ts';
+import { agents, caseAttachments, caseComments, compensationClaims, queueMembers, slaMilestones, type SlaMilestoneRow, type AgentRow, type CaseAttachmentRow, type CaseCommentRow, type CaseHistoryRow, type CaseRow, type CompensationClaimRow } from './db/schema.ts';
 import type { CaseStatus } from './domain/rules.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
@@ -33,6 +33,9 @@ export function createLoaders(db: Database) {
     }),
     milestonesByCaseId: new DataLoader<string, SlaMilestoneRow[]>(async (ids) =>
       alignMany(ids, await db.select().from(slaMilestones).where(inArray(slaMilestones.caseId, [...ids])).orderBy(asc(slaMilestones.dueAt)), (m) => m.caseId),
+    ),
+    attachmentsByCaseId: new DataLoader<string, CaseAttachmentRow[]>(async (ids) =>
+      alignMany(ids, await db.select().from(caseAttachments).where(inArray(caseAttachments.caseId, [...ids])).orderBy(asc(caseAttachments.createdAt), asc(caseAttachments.id)), (a) => a.caseId),
     ),
     casesOfCustomer: loaderPerArguments<CaseStatus[] | null, CaseRow[]>(async (customerIds, statuses) =>
       alignMany(customerIds, await findCasesOfCustomers(db, customerIds, statuses), (c) => c.customerId),

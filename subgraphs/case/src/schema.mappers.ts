@@ -1,4 +1,4 @@
-import type { AgentRow, CaseCommentRow, CaseHistoryRow, CaseRow, CompensationClaimRow, QueueRow, RoutingRuleRow, SlaMilestoneRow, SlaPolicyRow } from './db/schema.ts';
+import type { AgentRow, CaseAttachmentRow, CaseCommentRow, CaseHistoryRow, CaseRow, CompensationClaimRow, QueueRow, RoutingRuleRow, SlaMilestoneRow, SlaPolicyRow } from './db/schema.ts';
 import type { CompensationDecision } from './domain/compensation/engine.ts';
 
 export type CaseMapper = CaseRow;
@@ -12,3 +12,5 @@ export type AgentMapper = AgentRow;
 export type RoutingRuleMapper = RoutingRuleRow;
 export type SlaPolicyMapper = SlaPolicyRow;
 export type SlaMilestoneMapper = SlaMilestoneRow;
+export type CaseAttachmentMapper = CaseAttachmentRow;
+export type CaseAttachmentUploadMapper = { attachment: CaseAttachmentRow; uploadUrl: string; expiresAt: Date; headers: Record<string, string> };

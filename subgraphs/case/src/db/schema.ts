@@ -219,6 +219,31 @@ export const slaMilestones = caseSchema.table(
 export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
 export type SlaMilestoneRow = typeof slaMilestones.$inferSelect;
 
+export const ATTACHMENT_STATUSES = ['PENDING', 'AVAILABLE'] as const;
+
+/** Files on a case: PENDING from the upload link until the upload is confirmed, then AVAILABLE. */
+export const caseAttachments = caseSchema.table(
+  'case_attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    /** `<caseId>/<attachmentId>` in the blob store. */
+    storageKey: text('storage_key').notNull(),
+    status: text('status', { enum: ATTACHMENT_STATUSES }).notNull().default('PENDING'),
+    uploadedBy: text('uploaded_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [index('case_attachments_case_idx').on(t.caseId, t.createdAt), check('case_attachments_size_check', sql`${t.sizeBytes} > 0`)],
+);
+
+export type CaseAttachmentRow = typeof caseAttachments.$inferSelect;
+
 export type CaseRow = typeof cases.$inferSelect;
 export type QueueRow = typeof queues.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;

@@ -19,9 +19,16 @@ import { decideClaim, fileClaim, recordPayment } from '../domain/claims.ts';
 import { assignCase, defineAgent, defineQueue, setRoutingRules, workList } from '../domain/routing.ts';
 import { queues, routingRules, slaPolicies } from '../db/schema.ts';
 import { setSlaPolicy } from '../domain/sla.ts';
+import { DOWNLOAD_LINK_MINUTES, attachmentRuntime, completeUpload, findAttachment, requestUpload } from '../attachments/attachments.ts';
 import { asc } from 'drizzle-orm';
 import type { CompensationDecision } from '../domain/compensation/engine.ts';
 import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
+
+/** Download links live five minutes, counted from the minute they are handed out (stable within a response). */
+function downloadExpiry(): Date {
+  const minute = 60_000;
+  return new Date(Math.ceil(Date.now() / minute) * minute + DOWNLOAD_LINK_MINUTES * minute);
+}
 
 /** Work lists and routing are staff views: complaint handling, not self-service. */
 function requireStaff(caller: Caller): void {
@@ -120,6 +127,18 @@ export const resolvers: Resolvers<Context> = {
       requirePrivilege(caller, Privilege.CaseRoutingManage);
       return setSlaPolicy(db, input);
     },
+    requestCaseAttachmentUpload: async (_parent, { input }, { db, caller, loaders, origin }) => {
+      const row = await loaders.caseById.load(requireUuid('caseId', input.caseId));
+      if (!row) throw new NotFoundError('Case', input.caseId, 'COMP-001');
+      requireCustomerAccess(caller, row.customerId, Privilege.ComplaintManage);
+      return requestUpload(db, caller, attachmentRuntime(), row, input, origin);
+    },
+    completeCaseAttachment: async (_parent, { attachmentId }, { db, caller, events, loaders }) => {
+      const attachment = await findAttachment(db, requireUuid('attachmentId', attachmentId));
+      const row = (await loaders.caseById.load(attachment.caseId))!;
+      requireCustomerAccess(caller, row.customerId, Privilege.ComplaintManage);
+      return completeUpload(db, caller, events, attachmentRuntime(), attachment);
+    },
     setRoutingRules: (_parent, { rules }, { db, caller }) => {
       requirePrivilege(caller, Privilege.CaseRoutingManage);
       return setRoutingRules(db, rules);
@@ -150,12 +169,23 @@ export const resolvers: Resolvers<Context> = {
     },
     compensationClaim: (row, _args, { loaders }) => loaders.claimByCaseId.load(row.id),
     slaMilestones: (row, _args, { loaders }) => loaders.milestonesByCaseId.load(row.id),
+    attachments: (row, _args, { loaders }) => loaders.attachmentsByCaseId.load(row.id),
     compensationOffered: (row) =>
       row.compensationOfferedMinor === null ? null : { amountMinor: row.compensationOfferedMinor, currency: row.compensationCurrency! },
     customer: (row) => ({ id: row.customerId }),
   },
   Queue: {
     agents: (queue, _args, { loaders }) => loaders.agentsOfQueue.load(queue.code),
+  },
+  CaseAttachment: {
+    downloadUrl: (attachment, _args, { origin }) =>
+      attachment.status === 'AVAILABLE'
+        ? attachmentRuntime().store.downloadUrl(attachment.storageKey, attachment.fileName, downloadExpiry(), origin)
+        : null,
+    downloadUrlExpiresAt: (attachment) => (attachment.status === 'AVAILABLE' ? downloadExpiry() : null),
+  },
+  CaseAttachmentUpload: {
+    headers: (upload) => Object.entries(upload.headers).map(([name, value]) => `${name}: ${value}`),
   },
   CompensationClaim: {
     amount: (claim) => ({ amountMinor: claim.amountMinor, currency: claim.currency }),
