@@ -9,6 +9,7 @@ export interface SeedSummary {
   invitations: number;
   interactions: number;
   loungeDevices: number;
+  caseQueues: number;
 }
 
 interface DemoCustomer {
@@ -79,7 +80,26 @@ export function graphqlClient(url: string, token: string): Graphql {
 }
 
 export async function seedDemoData(graphql: Graphql, now = new Date()): Promise<SeedSummary> {
-  const summary: SeedSummary = { customers: 0, loyaltyAccounts: 0, cases: 0, invitations: 0, interactions: 0, loungeDevices: 0 };
+  const summary: SeedSummary = { customers: 0, loyaltyAccounts: 0, cases: 0, invitations: 0, interactions: 0, loungeDevices: 0, caseQueues: 0 };
+  // Case routing: the development tokens' subjects are the agents, so `pnpm token --role SupportAgent` sees a work list.
+  for (const [id, name, capacity] of [['dev:supportagent', 'Support agent (development)', 25], ['dev:customeraffairsexecutive', 'Customer affairs (development)', 15]] as const) {
+    await graphql('mutation($input: DefineAgentInput!) { defineAgent(input: $input) { id } }', { input: { id, name, capacity } });
+  }
+  for (const [code, name, strategy, agentIds] of [
+    ['CUSTOMER-AFFAIRS', 'Customer affairs: disruptions and refunds', 'LEAST_LOADED', ['dev:customeraffairsexecutive']],
+    ['SUPPORT', 'Everything else', 'ROUND_ROBIN', ['dev:supportagent']],
+  ] as const) {
+    await graphql('mutation($input: DefineQueueInput!) { defineQueue(input: $input) { code } }', { input: { code, name, strategy, agentIds } });
+    summary.caseQueues++;
+  }
+  await graphql('mutation($rules: [RoutingRuleInput!]!) { setRoutingRules(rules: $rules) { position } }', {
+    rules: [
+      { queueCode: 'CUSTOMER-AFFAIRS', category: 'FLIGHT_DISRUPTION' },
+      { queueCode: 'CUSTOMER-AFFAIRS', category: 'DENIED_BOARDING' },
+      { queueCode: 'CUSTOMER-AFFAIRS', category: 'REFUND' },
+      { queueCode: 'SUPPORT' },
+    ],
+  });
   // One door scanner per Madrid lounge, under the subject `pnpm token --role LoungeDevice --lounge <code>` signs.
   for (const [code, name] of [['MAD-VELAZQUEZ', 'Velázquez main door'], ['MAD-DALI', 'Dalí main door'], ['MAD-GOYA', 'Goya main door']] as const) {
     await graphql('mutation($input: RegisterLoungeDeviceInput!) { registerLoungeDevice(input: $input) { id } }', {

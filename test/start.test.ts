@@ -36,7 +36,7 @@ it('starts the whole platform with one command, seeds demo data, prints the expl
     const page = await fetch(explorer, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const seeded = JSON.parse(await readFile(path.join(dataDir, 'seeded.json'), 'utf8'));
-    expect(seeded).toMatchObject({ customers: 8, loyaltyAccounts: 5, cases: 3, invitations: 3, interactions: 4, loungeDevices: 3 });
+    expect(seeded).toMatchObject({ customers: 8, loyaltyAccounts: 5, cases: 3, invitations: 3, interactions: 4, loungeDevices: 3, caseQueues: 2 });
   } finally {
     child.kill('SIGTERM');
   }
