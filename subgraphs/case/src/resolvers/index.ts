@@ -9,20 +9,18 @@ import {
   requireUuid,
   type Caller,
 } from '@cmp/platform';
+import { asc } from 'drizzle-orm';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { Context } from '../context.ts';
-import type { CaseRow } from '../db/schema.ts';
-import { openCase } from '../domain/cases.ts';
-import { addComment, changeCaseStatus, resolveCase } from '../domain/lifecycle.ts';
-import { decideClaim, fileClaim, recordPayment } from '../domain/claims.ts';
-import { assignCase, defineAgent, defineQueue, setRoutingRules, workList } from '../domain/routing.ts';
-import { queues, routingRules, slaPolicies } from '../db/schema.ts';
-import { setSlaPolicy } from '../domain/sla.ts';
 import { DOWNLOAD_LINK_MINUTES, attachmentRuntime, completeUpload, findAttachment, requestUpload } from '../attachments/attachments.ts';
-import { asc } from 'drizzle-orm';
-import type { CompensationDecision } from '../domain/compensation/engine.ts';
-import { calculateCompensation, compensationSettings } from '../domain/compensation/engine.ts';
+import type { Context } from '../context.ts';
+import { queues, routingRules, slaPolicies, type CaseRow } from '../db/schema.ts';
+import { openCase } from '../domain/cases.ts';
+import { decideClaim, fileClaim, recordPayment } from '../domain/claims.ts';
+import { calculateCompensation, compensationSettings, type CompensationDecision } from '../domain/compensation/engine.ts';
+import { addComment, changeCaseStatus, resolveCase } from '../domain/lifecycle.ts';
+import { assignCase, defineAgent, defineQueue, setRoutingRules, workList } from '../domain/routing.ts';
+import { setSlaPolicy } from '../domain/sla.ts';
 
 /** Download links live five minutes, counted from the minute they are handed out (stable within a response). */
 function downloadExpiry(): Date {
