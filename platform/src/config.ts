@@ -79,6 +79,7 @@ const settingsSchema = z
     ATTACHMENTS_PUBLIC_URL: z.string().url().optional(),
     ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
     ATTACHMENTS_S3_ENDPOINT: z.string().url().optional(),
+    ATTACHMENTS_S3_PUBLIC_ENDPOINT: z.string().url().optional(),
     ATTACHMENTS_S3_REGION: z.string().min(1).default('us-east-1'),
     ATTACHMENTS_S3_BUCKET: z.string().min(3).optional(),
     ATTACHMENTS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -145,7 +146,7 @@ export interface Settings {
     publicUrl: string | null;
     /** Local files under the data directory unless an S3-compatible bucket is configured. */
     directory: string;
-    s3: { endpoint?: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } | null;
+    s3: { endpoint?: string; publicEndpoint?: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } | null;
   };
   cases: {
     /** Hours unresolved after which a case escalates by itself, per priority. */
@@ -239,6 +240,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       s3: s.ATTACHMENTS_S3_BUCKET
         ? {
             ...(s.ATTACHMENTS_S3_ENDPOINT ? { endpoint: s.ATTACHMENTS_S3_ENDPOINT } : {}),
+            ...(s.ATTACHMENTS_S3_PUBLIC_ENDPOINT ? { publicEndpoint: s.ATTACHMENTS_S3_PUBLIC_ENDPOINT } : {}),
             region: s.ATTACHMENTS_S3_REGION,
             bucket: s.ATTACHMENTS_S3_BUCKET,
             accessKeyId: s.ATTACHMENTS_S3_ACCESS_KEY_ID!,

@@ -128,6 +128,11 @@ describe('case attachments in an S3-compatible bucket', () => {
       const short = await bucket.uploadUrl(`${key}-2`, 'image/png', 3, new Date(Date.now() + 1000));
       await new Promise((r) => setTimeout(r, 2_100));
       expect((await fetch(short, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: 'abc' })).status).toBe(403);
+
+      // Behind a private network address, the links name the public one while the service talks to the private.
+      const split = new S3BlobStore({ endpoint: s3.url, publicEndpoint: 'https://files.example.com', region: 'eu-south-2', bucket: 'cmp-cases', accessKeyId: 'test', secretAccessKey: 'test-secret' });
+      expect(new URL(await split.downloadUrl(key, 'x.png', new Date(Date.now() + 60_000))).origin).toBe('https://files.example.com');
+      expect(await split.size(key)).toBe(bytes.length);
     } finally {
       await s3.close();
     }

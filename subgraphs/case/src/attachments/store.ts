@@ -122,6 +122,8 @@ export class LocalBlobStore implements BlobStore {
 
 export interface S3Settings {
   endpoint?: string;
+  /** Where clients reach the bucket when it differs from where this service does (presigned links name it). */
+  publicEndpoint?: string;
   region: string;
   bucket: string;
   accessKeyId: string;
@@ -132,13 +134,18 @@ export interface S3Settings {
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
   private readonly client: S3Client;
+  /** Signs the links clients use; the same client unless the bucket has a separate public address. */
+  private readonly signer: S3Client;
 
   constructor(private readonly settings: S3Settings) {
-    this.client = new S3Client({
-      region: settings.region,
-      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    });
+    const client = (endpoint: string | undefined) =>
+      new S3Client({
+        region: settings.region,
+        ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+        credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      });
+    this.client = client(settings.endpoint);
+    this.signer = settings.publicEndpoint ? client(settings.publicEndpoint) : this.client;
   }
 
   private static seconds(expiresAt: Date): number {
@@ -147,7 +154,7 @@ export class S3BlobStore implements BlobStore {
 
   uploadUrl(key: string, contentType: string, sizeBytes: number, expiresAt: Date) {
     return getSignedUrl(
-      this.client,
+      this.signer,
       new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, ContentType: contentType, ContentLength: sizeBytes }),
       { expiresIn: S3BlobStore.seconds(expiresAt), signableHeaders: new Set(['content-type', 'content-length']) },
     );
@@ -155,7 +162,7 @@ export class S3BlobStore implements BlobStore {
 
   downloadUrl(key: string, fileName: string, expiresAt: Date) {
     return getSignedUrl(
-      this.client,
+      this.signer,
       new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, ResponseContentDisposition: contentDisposition(fileName) }),
       { expiresIn: S3BlobStore.seconds(expiresAt) },
     );
