@@ -1,6 +1,7 @@
 import { startGateway, type RunningGateway } from '@cmp/gateway';
 import {
   InProcessEventBus,
+  NatsEventBus,
   OutboxRelay,
   createLogger,
   type EventBus,
@@ -28,10 +29,15 @@ export interface RunningPlatform {
   close(): Promise<void>;
 }
 
+/** NATS JetStream when `NATS_URL` is set (events cross processes and replicas), else the in-process bus. */
+export async function openEventBus(settings: Settings, name: string, logger: Logger): Promise<EventBus> {
+  const log = logger.child({ component: 'event-bus' });
+  return settings.natsUrl ? NatsEventBus.connect({ url: settings.natsUrl, name, logger: log, namespace: settings.eventsNamespace }) : new InProcessEventBus(log);
+}
+
 /**
- * Delivers every subgraph's outbox to the bus and subscribes each subgraph's consumers. Only where producers and
- * consumers share the bus: in one process with the in-process bus (a lone service without a shared bus keeps its
- * events in the outbox until one is configured).
+ * Delivers every subgraph's outbox to the bus and subscribes each subgraph's consumers: in one process with the
+ * in-process bus, or per service over NATS (a lone service without NATS keeps its events in the outbox).
  */
 export function startEventDelivery(
   bus: EventBus,
@@ -112,7 +118,7 @@ export async function startPlatform(
   const verifier = await createTokenVerifier(settings);
   const databases: DatabaseHandle[] = [];
   const subgraphs: RunningSubgraph[] = [];
-  const bus = new InProcessEventBus(logger.child({ component: 'event-bus' }));
+  const bus = await openEventBus(settings, 'cmp', logger);
   let relays: OutboxRelay[] = [];
   try {
     for (const definition of ALL_SUBGRAPHS) {
@@ -163,6 +169,7 @@ export async function startPlatform(
   } catch (error) {
     await Promise.allSettled(relays.map((r) => r.stop()));
     await Promise.allSettled(subgraphs.map((s) => s.close()));
+    await bus.close().catch(() => {});
     await Promise.allSettled(databases.map((d) => d.close()));
     throw error;
   }

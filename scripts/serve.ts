@@ -5,7 +5,7 @@
 import { startGateway } from '@cmp/gateway';
 import { createLogger, createTokenVerifier, loadSettingsOrExit, type RunningServer } from '@cmp/platform';
 import { readSupergraphSdl } from '@cmp/schema';
-import { openSubgraphDatabase, startOneSubgraph } from './platform.ts';
+import { openEventBus, openSubgraphDatabase, startEventDelivery, startOneSubgraph } from './platform.ts';
 import { ALL_SUBGRAPHS } from './subgraphs.ts';
 
 const service = process.argv[2];
@@ -26,7 +26,14 @@ if (service === 'gateway') {
   const definition = ALL_SUBGRAPHS.find((d) => d.name === service)!;
   const database = await openSubgraphDatabase(settings, definition);
   running = await startOneSubgraph(settings, definition, database, verifier, logger);
-  release = () => database.close();
+  // With NATS, this service relays its outbox and runs its consumers; without, its events wait in the outbox.
+  const bus = settings.natsUrl ? await openEventBus(settings, service, logger) : null;
+  const relays = bus ? startEventDelivery(bus, [{ definition, database }], logger) : [];
+  release = async () => {
+    await Promise.all(relays.map((r) => r.stop()));
+    await bus?.close();
+    await database.close();
+  };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

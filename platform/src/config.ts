@@ -44,6 +44,7 @@ const settingsSchema = z
     LOYALTY_DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     NATS_URL: z.string().url().optional(),
+    EVENTS_NAMESPACE: z.string().regex(/^[a-z][a-z0-9]{0,30}$/, 'must be lower-case letters and digits, starting with a letter').default('cmp'),
     PORT: port.default(4000),
     HOST: z.string().default('0.0.0.0'),
     CUSTOMER_PORT: port.default(DEFAULT_SUBGRAPH_PORTS.customer),
@@ -127,6 +128,8 @@ export interface Settings {
   databaseUrls: Record<SubgraphName, string | undefined>;
   databasePoolSize: number;
   natsUrl: string | undefined;
+  /** Separates deployments (and test runs) sharing a NATS server. */
+  eventsNamespace: string;
   gateway: { host: string; port: number; subgraphTimeoutMs: number; maxRequestBytes: number };
   subgraphPorts: Record<SubgraphName, number>;
   /** Where the gateway finds each subgraph; defaults to localhost on the subgraph's port. */
@@ -211,6 +214,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     databaseUrls: perSubgraph((n) => dbOverrides[n] ?? s.DATABASE_URL),
     databasePoolSize: s.DATABASE_POOL_SIZE,
     natsUrl: s.NATS_URL,
+    eventsNamespace: s.EVENTS_NAMESPACE,
     gateway: {
       host: s.HOST,
       port: s.PORT,

@@ -15,6 +15,7 @@ export * from './server/graphql-http.ts';
 export * from './server/subgraph.ts';
 export * from './validation.ts';
 export * from './events/bus.ts';
+export * from './events/nats-bus.ts';
 export * from './events/consumer.ts';
 export * from './events/envelope.ts';
 export * from './events/relay.ts';

@@ -1,0 +1,183 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JSONCodec,
+  RetentionPolicy,
+  StorageType,
+  connect,
+  headers,
+  nanos,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+} from 'nats';
+import type { Logger } from '../logger.ts';
+import type { EventBus, EventSubscription } from './bus.ts';
+import type { CloudEvent } from './envelope.ts';
+
+export interface NatsBusOptions {
+  url: string;
+  /** The connection's name, shown by the server (e.g. the service). */
+  name: string;
+  logger: Logger;
+  /**
+   * Separates deployments sharing one NATS server (and test runs): events travel on `<namespace>.<subgraph>.<Type>`
+   * in the stream `<NAMESPACE>_EVENTS`, dead letters in `<NAMESPACE>_DEAD_LETTERS`. Default `cmp`.
+   */
+  namespace?: string;
+  /** Deliveries of one event to one consumer before it goes to the dead-letter subject. */
+  maxDeliver?: number;
+  /** How long a consumer may take before the event is delivered again. */
+  ackWaitMs?: number;
+  /** Waits before a failed event is tried again, by attempt. */
+  retryDelaysMs?: number[];
+}
+
+const codec = JSONCodec<CloudEvent>();
+
+/**
+ * The bus between processes (server mode): NATS JetStream. Events are published on their type as the subject
+ * (`cmp.invitation.QrScanned`, under the namespace) with the event id as the message id, so a relay that publishes twice after a crash
+ * is deduplicated by the stream. Each consumer is durable (one name, however many replicas; each event goes to one
+ * of them) and takes one event at a time in stream order, acknowledging only after it applied it; a failure is
+ * retried with backoff, and after `maxDeliver` attempts the event goes to `<namespace>-dlq.<consumer>` with
+ * the error, and the consumer moves on.
+ */
+export class NatsEventBus implements EventBus {
+  private readonly running = new Set<ConsumerMessages>();
+  private readonly starting = new Set<Promise<unknown>>();
+  private readonly stream: string;
+  private readonly deadLetters: string;
+  private readonly namespace: string;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly options: NatsBusOptions,
+  ) {
+    this.namespace = options.namespace ?? 'cmp';
+    this.stream = `${this.namespace.toUpperCase()}_EVENTS`;
+    this.deadLetters = `${this.namespace.toUpperCase()}_DEAD_LETTERS`;
+  }
+
+  /** `cmp.invitation.QrScanned` travels on `<namespace>.invitation.QrScanned`. */
+  private subjectOf(type: string): string {
+    return `${this.namespace}${type.slice(type.indexOf('.'))}`;
+  }
+
+  static async connect(options: NatsBusOptions): Promise<NatsEventBus> {
+    const nc = await connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const jsm = await nc.jetstreamManager();
+    const bus = new NatsEventBus(nc, nc.jetstream(), jsm, options);
+    await bus.ensureStream(bus.stream, [`${bus.namespace}.>`], { duplicate_window: nanos(2 * 60_000) });
+    await bus.ensureStream(bus.deadLetters, [`${bus.namespace}-dlq.>`], {});
+    return bus;
+  }
+
+  private async ensureStream(name: string, subjects: string[], extra: { duplicate_window?: number }) {
+    try {
+      await this.jsm.streams.info(name);
+    } catch {
+      await this.jsm.streams
+        .add({ name, subjects, retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: nanos(14 * 24 * 3_600_000), ...extra })
+        .catch(async (error: unknown) => {
+          // Another process created it first.
+          await this.jsm.streams.info(name).catch(() => {
+            throw error;
+          });
+        });
+    }
+  }
+
+  async publish(event: CloudEvent): Promise<void> {
+    await this.js.publish(this.subjectOf(event.type), codec.encode(event), { msgID: event.id, expect: { streamName: this.stream } });
+  }
+
+  subscribe(subscription: EventSubscription): () => void {
+    let messages: ConsumerMessages | null = null;
+    let stopped = false;
+    const start = this.start(subscription).then((m) => {
+      messages = m;
+      if (stopped) m.stop();
+    });
+    this.starting.add(start);
+    void start.finally(() => this.starting.delete(start)).catch((error: unknown) => this.options.logger.error({ err: error, consumer: subscription.consumer }, 'consumer could not start'));
+    return () => {
+      stopped = true;
+      messages?.stop();
+    };
+  }
+
+  /** Resolves once every subscription so far is consuming. */
+  async ready(): Promise<void> {
+    await Promise.all(this.starting);
+  }
+
+  private async start(subscription: EventSubscription): Promise<ConsumerMessages> {
+    const durable = subscription.consumer.replace(/[^A-Za-z0-9_-]/g, '_');
+    const maxDeliver = this.options.maxDeliver ?? 5;
+    // NATS 2.10 filters on several subjects at once; an older server delivers every event to the consumer, which
+    // acknowledges the ones it does not want (order is kept either way).
+    const [major = 0, minor = 0] = (this.nc.info?.version ?? '0.0').split('.').map(Number);
+    const multiFilter = major > 2 || (major === 2 && minor >= 10);
+    const subjects = subscription.types.map((t) => this.subjectOf(t));
+    const filter =
+      subjects.length === 1 ? { filter_subject: subjects[0]! } : multiFilter ? { filter_subjects: subjects } : { filter_subject: `${this.namespace}.>` };
+    const wanted = new Set(subjects);
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...filter,
+      max_deliver: -1,
+      max_ack_pending: 1,
+      ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
+    };
+    try {
+      await this.jsm.consumers.add(this.stream, config);
+    } catch {
+      await this.jsm.consumers.update(this.stream, durable, config);
+    }
+    const consumer = await this.js.consumers.get(this.stream, durable);
+    const messages = await consumer.consume({ max_messages: 1 });
+    this.running.add(messages);
+    const delays = this.options.retryDelaysMs ?? [200, 1_000, 5_000, 15_000];
+    void (async () => {
+      for await (const message of messages) {
+        if (!wanted.has(message.subject)) {
+          message.ack();
+          continue;
+        }
+        const event = codec.decode(message.data);
+        try {
+          await subscription.handler(event);
+          message.ack();
+        } catch (error) {
+          const attempt = message.info.redeliveryCount;
+          if (attempt >= maxDeliver) {
+            const h = headers();
+            h.set('cmp-consumer', durable);
+            h.set('cmp-error', String((error as Error).message ?? error).slice(0, 500));
+            h.set('cmp-attempts', String(attempt));
+            await this.js.publish(`${this.namespace}-dlq.${durable}`, message.data, { headers: h, msgID: `${durable}:${event.id}` });
+            this.options.logger.error({ err: error, consumer: durable, eventId: event.id, type: event.type, attempts: attempt }, 'event sent to the dead-letter subject');
+            message.term();
+          } else {
+            this.options.logger.warn({ err: error, consumer: durable, eventId: event.id, attempt }, 'consumer failed; will be redelivered');
+            message.nak(delays[Math.min(attempt - 1, delays.length - 1)]);
+          }
+        }
+      }
+      this.running.delete(messages);
+    })();
+    return messages;
+  }
+
+  async close(): Promise<void> {
+    await this.ready().catch(() => {});
+    for (const messages of this.running) messages.stop();
+    await this.nc.drain();
+  }
+}

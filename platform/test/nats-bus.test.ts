@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { connect, JSONCodec } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsEventBus, createLogger, type CloudEvent } from '../src/index.ts';
+
+/** The real NATS server of the machine (CI sets TEST_NATS_URL); without one these specs cannot run. */
+const url = process.env.TEST_NATS_URL;
+const logger = createLogger({ name: 'test', level: 'silent' });
+/** This run's own stream, so runs sharing the server never see each other's events. */
+const namespace = `t${randomUUID().slice(0, 8)}`;
+
+const eventOf = (type: string, n: number): CloudEvent => ({
+  specversion: '1.0',
+  id: randomUUID(),
+  source: 'cmp.test',
+  type,
+  subject: `Thing/${n}`,
+  time: new Date().toISOString(),
+  datacontenttype: 'application/json',
+  data: { n },
+});
+
+async function until(check: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(!url)('the NATS JetStream bus', () => {
+  const buses: NatsEventBus[] = [];
+  const bus = async (extra: Partial<Parameters<typeof NatsEventBus.connect>[0]> = {}) => {
+    const b = await NatsEventBus.connect({ url: url!, name: 'test', logger, namespace, retryDelaysMs: [20, 20, 20], ...extra });
+    buses.push(b);
+    return b;
+  };
+  let type: string;
+  beforeAll(() => {
+    type = `cmp.test${randomUUID().slice(0, 8)}.Happened`;
+  });
+  afterAll(async () => {
+    await Promise.all(buses.map((b) => b.close()));
+    const nc = await connect({ servers: url! });
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DEAD_LETTERS`]) await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
+  });
+
+  it('delivers every event once, in order, to a durable consumer, and drops a republished duplicate', async () => {
+    const b = await bus();
+    const seen: number[] = [];
+    b.subscribe({ consumer: `order-${randomUUID()}`, types: [type], handler: async (e) => void seen.push(e.data.n as number) });
+    await b.ready();
+    const events = Array.from({ length: 20 }, (_, n) => eventOf(type, n));
+    for (const e of events) await b.publish(e);
+    await b.publish(events[3]!); // the relay crashed after publishing and publishes again
+    await until(() => seen.length >= 20);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual(events.map((e) => e.data.n));
+  });
+
+  it('gives a consumer of several types only those, in order', async () => {
+    const prefix = `cmp.test${randomUUID().slice(0, 8)}`;
+    const b = await bus();
+    const seen: string[] = [];
+    b.subscribe({ consumer: `multi-${randomUUID().slice(0, 8)}`, types: [`${prefix}.A`, `${prefix}.B`], handler: async (e) => void seen.push(e.type) });
+    await b.ready();
+    for (const t of ['A', 'C', 'B', 'A']) await b.publish(eventOf(`${prefix}.${t}`, 0));
+    await until(() => seen.length >= 3);
+    expect(seen).toEqual([`${prefix}.A`, `${prefix}.B`, `${prefix}.A`]);
+  });
+
+  it('redelivers a failed event until it is applied, then a poisoned one goes to the dead-letter subject and the rest flows', async () => {
+    const t = `cmp.test${randomUUID().slice(0, 8)}.Failing`;
+    const consumer = `retry-${randomUUID().slice(0, 8)}`;
+    const b = await bus({ maxDeliver: 3 });
+    const attempts = new Map<number, number>();
+    const applied: number[] = [];
+    b.subscribe({
+      consumer,
+      types: [t],
+      handler: async (e) => {
+        const n = e.data.n as number;
+        attempts.set(n, (attempts.get(n) ?? 0) + 1);
+        if (n === 1 && attempts.get(n)! < 2) throw new Error('database briefly down');
+        if (n === 2) throw new Error('this event can never be applied');
+        applied.push(n);
+      },
+    });
+    await b.ready();
+    for (const n of [1, 2, 3]) await b.publish(eventOf(t, n));
+    await until(() => applied.includes(3));
+    expect(applied).toEqual([1, 3]);
+    expect(attempts.get(1)).toBe(2);
+    expect(attempts.get(2)).toBe(3);
+
+    const nc = await connect({ servers: url! });
+    const jsm = await nc.jetstreamManager();
+    const dead = await jsm.streams.getMessage(`${namespace.toUpperCase()}_DEAD_LETTERS`, { last_by_subj: `${namespace}-dlq.${consumer}` });
+    expect(JSONCodec<CloudEvent>().decode(dead.data).data).toEqual({ n: 2 });
+    expect(dead.header.get('cmp-error')).toBe('this event can never be applied');
+    await nc.close();
+  });
+
+  it('shares one durable consumer between replicas: each event is applied by exactly one of them', async () => {
+    const t = `cmp.test${randomUUID().slice(0, 8)}.Shared`;
+    const consumer = `shared-${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await bus(), await bus()];
+    const handledBy = new Map<number, string[]>();
+    for (const [name, replica] of [['a', a], ['b', b]] as const) {
+      replica.subscribe({ consumer, types: [t], handler: async (e) => void handledBy.set(e.data.n as number, [...(handledBy.get(e.data.n as number) ?? []), name]) });
+    }
+    await Promise.all([a.ready(), b.ready()]);
+    for (let n = 0; n < 30; n += 1) await a.publish(eventOf(t, n));
+    await until(() => handledBy.size === 30);
+    await new Promise((r) => setTimeout(r, 300));
+    expect([...handledBy.values()].every((by) => by.length === 1)).toBe(true);
+  });
+});
