@@ -85,6 +85,12 @@ const settingsSchema = z
     ATTACHMENTS_S3_BUCKET: z.string().min(3).optional(),
     ATTACHMENTS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     ATTACHMENTS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    CRM_WEBHOOK_URL: z.string().url().optional(),
+    CRM_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    CRM_WEBHOOK_EVENTS: z
+      .string()
+      .regex(/^cmp\.[a-z]+\.[A-Za-z]+(,cmp\.[a-z]+\.[A-Za-z]+)*$/, 'must be a comma-separated list of event types such as cmp.invitation.InvitationIssued')
+      .default('cmp.invitation.InvitationIssued,cmp.invitation.InvitationResent'),
     COMPENSATION_SDR_EUR_RATE: z.coerce.number().positive().max(10).default(1.17),
   })
   .superRefine((s, ctx) => {
@@ -108,6 +114,9 @@ const settingsSchema = z
         path: ['ATTACHMENTS_S3_ACCESS_KEY_ID'],
         message: 'ATTACHMENTS_S3_ACCESS_KEY_ID and ATTACHMENTS_S3_SECRET_ACCESS_KEY are required with ATTACHMENTS_S3_BUCKET',
       });
+    }
+    if (s.CRM_WEBHOOK_URL && !s.CRM_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['CRM_WEBHOOK_SECRET'], message: 'is required with CRM_WEBHOOK_URL (deliveries are signed with it)' });
     }
     if (s.NODE_ENV === 'production' && !s.QR_KEYS_FILE) {
       ctx.addIssue({
@@ -141,6 +150,8 @@ export interface Settings {
   introspectionEnabled: boolean;
   /** The airline's loyalty system of record, when accounts are mirrored from it. */
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
+  /** The CRM's webhook for outbound delivery of invitations (and other configured events), signed with HMAC. */
+  crmWebhook: { url: string; secret: string; eventTypes: string[] } | null;
   /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
   compensation: { sdrEurRate: number };
   attachments: {
@@ -237,6 +248,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
     compensation: { sdrEurRate: s.COMPENSATION_SDR_EUR_RATE },
+    crmWebhook: s.CRM_WEBHOOK_URL ? { url: s.CRM_WEBHOOK_URL, secret: s.CRM_WEBHOOK_SECRET!, eventTypes: s.CRM_WEBHOOK_EVENTS.split(',') } : null,
     attachments: {
       maxBytes: s.ATTACHMENT_MAX_BYTES,
       publicUrl: s.ATTACHMENTS_PUBLIC_URL?.replace(/\/$/, '') ?? null,

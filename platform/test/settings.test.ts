@@ -66,6 +66,16 @@ describe('settings', () => {
     expect(s3.attachments.s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'cases', accessKeyId: 'k', secretAccessKey: 's' });
   });
 
+  it('configures the CRM webhook only with its signing secret', () => {
+    expect(parseSettings({}).crmWebhook).toBeNull();
+    expect(() => parseSettings({ CRM_WEBHOOK_URL: 'https://crm.example.com/hooks' })).toThrow(/CRM_WEBHOOK_SECRET: is required/);
+    expect(parseSettings({ CRM_WEBHOOK_URL: 'https://crm.example.com/hooks', CRM_WEBHOOK_SECRET: 'a-long-enough-secret' }).crmWebhook).toEqual({
+      url: 'https://crm.example.com/hooks',
+      secret: 'a-long-enough-secret',
+      eventTypes: ['cmp.invitation.InvitationIssued', 'cmp.invitation.InvitationResent'],
+    });
+  });
+
   it('stops the process at boot with a clear message and exit code 78 on a bad value', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {

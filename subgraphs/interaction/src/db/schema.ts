@@ -1,5 +1,5 @@
 import { defineOutbox } from '@cmp/platform';
-import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CHANNELS, DIRECTIONS, TIMELINE_ENTRY_TYPES } from '../domain/types.ts';
 
 export const interactionSchema = pgSchema('interaction');
@@ -75,5 +75,25 @@ export const followUpTasks = interactionSchema.table(
 );
 
 export type FollowUpTaskRow = typeof followUpTasks.$inferSelect;
+
+/** Each event sent to an outside webhook (the CRM): delivered, or failed after every retry (the dead-letter record). */
+export const webhookDeliveries = interactionSchema.table(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    endpoint: text('endpoint').notNull(),
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    status: text('status', { enum: ['DELIVERED', 'FAILED'] }).notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error'),
+    /** The event as it would have been sent, to replay a failed delivery. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('webhook_deliveries_event_key').on(t.endpoint, t.eventId), index('webhook_deliveries_failed_idx').on(t.status, t.at)],
+);
+
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 export const outbox = defineOutbox(interactionSchema);
