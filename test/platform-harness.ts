@@ -18,7 +18,7 @@ export interface TestPlatform {
  * The real platform (five subgraphs on their own HTTP ports, the gateway in front, all on free ports) on this
  * file's own database: a Postgres clone with TEST_DATABASE_URL, else PGlite in a temporary directory.
  */
-export async function startTestPlatform(options: { dataDir?: string; embedded?: boolean } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { dataDir?: string; embedded?: boolean; env?: Record<string, string> } = {}): Promise<TestPlatform> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'cmp-test-')));
   // With TEST_DATABASE_URL: this file's own clone of the migrated template (no handles: the platform opens its own).
   const database: TestDatabase | undefined = process.env.TEST_DATABASE_URL && !options.embedded ? await createTestDatabase([]) : undefined;
@@ -28,6 +28,7 @@ export async function startTestPlatform(options: { dataDir?: string; embedded?: 
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     SUBGRAPH_TIMEOUT_MS: '3000',
     ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    ...options.env,
   });
   const platform = await startPlatform(settings, { ephemeralPorts: true, migrate: !database });
   return {

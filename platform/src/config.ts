@@ -85,6 +85,7 @@ const settingsSchema = z
     ATTACHMENTS_S3_BUCKET: z.string().min(3).optional(),
     ATTACHMENTS_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     ATTACHMENTS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    HISTORY_FEED_DIR: z.string().min(1).optional(),
     CRM_WEBHOOK_URL: z.string().url().optional(),
     CRM_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     CRM_WEBHOOK_EVENTS: z
@@ -150,6 +151,8 @@ export interface Settings {
   introspectionEnabled: boolean;
   /** The airline's loyalty system of record, when accounts are mirrored from it. */
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
+  /** Where every domain event is written, hour by hour, as newline-delimited CloudEvents for the data platform. */
+  historyFeedDir: string | null;
   /** The CRM's webhook for outbound delivery of invitations (and other configured events), signed with HMAC. */
   crmWebhook: { url: string; secret: string; eventTypes: string[] } | null;
   /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
@@ -248,6 +251,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
     compensation: { sdrEurRate: s.COMPENSATION_SDR_EUR_RATE },
+    historyFeedDir: s.HISTORY_FEED_DIR ? path.resolve(s.HISTORY_FEED_DIR) : null,
     crmWebhook: s.CRM_WEBHOOK_URL ? { url: s.CRM_WEBHOOK_URL, secret: s.CRM_WEBHOOK_SECRET!, eventTypes: s.CRM_WEBHOOK_EVENTS.split(',') } : null,
     attachments: {
       maxBytes: s.ATTACHMENT_MAX_BYTES,

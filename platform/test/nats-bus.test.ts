@@ -71,6 +71,16 @@ describe.skipIf(!url)('the NATS JetStream bus', () => {
     expect(seen).toEqual([`${prefix}.A`, `${prefix}.B`, `${prefix}.A`]);
   });
 
+  it('gives a consumer of every event all of them', async () => {
+    const prefix = `cmp.test${randomUUID().slice(0, 8)}`;
+    const b = await bus();
+    const seen = new Set<string>();
+    b.subscribe({ consumer: `all-${randomUUID().slice(0, 8)}`, types: ['*'], handler: async (e) => void seen.add(e.type) });
+    await b.ready();
+    for (const t of ['X', 'Y']) await b.publish(eventOf(`${prefix}.${t}`, 0));
+    await until(() => seen.has(`${prefix}.X`) && seen.has(`${prefix}.Y`));
+  });
+
   it('redelivers a failed event until it is applied, then a poisoned one goes to the dead-letter subject and the rest flows', async () => {
     const t = `cmp.test${randomUUID().slice(0, 8)}.Failing`;
     const consumer = `retry-${randomUUID().slice(0, 8)}`;

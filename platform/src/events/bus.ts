@@ -3,10 +3,13 @@ import type { CloudEvent } from './envelope.ts';
 
 export type EventHandler = (event: CloudEvent) => Promise<void>;
 
+/** In a subscription's types: every event of every subgraph. */
+export const ALL_EVENTS = '*';
+
 export interface EventSubscription {
   /** Durable consumer name: one logical consumer, however many replicas run it. */
   consumer: string;
-  /** Event types this consumer wants. */
+  /** Event types this consumer wants, or `ALL_EVENTS`. */
   types: readonly string[];
   handler: EventHandler;
 }
@@ -28,7 +31,7 @@ export class InProcessEventBus implements EventBus {
   constructor(private readonly logger: Logger) {}
 
   async publish(event: CloudEvent): Promise<void> {
-    const interested = [...this.subscriptions].filter((s) => s.types.includes(event.type));
+    const interested = [...this.subscriptions].filter((s) => s.types.includes(event.type) || s.types.includes(ALL_EVENTS));
     const results = await Promise.allSettled(interested.map((s) => s.handler(event)));
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ consumer: interested[i]!.consumer, reason: r.reason }] : []));
     for (const f of failures) {

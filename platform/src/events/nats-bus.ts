@@ -13,7 +13,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { Logger } from '../logger.ts';
-import type { EventBus, EventSubscription } from './bus.ts';
+import { ALL_EVENTS, type EventBus, type EventSubscription } from './bus.ts';
 import type { CloudEvent } from './envelope.ts';
 
 export interface NatsBusOptions {
@@ -122,10 +122,15 @@ export class NatsEventBus implements EventBus {
     // acknowledges the ones it does not want (order is kept either way).
     const [major = 0, minor = 0] = (this.nc.info?.version ?? '0.0').split('.').map(Number);
     const multiFilter = major > 2 || (major === 2 && minor >= 10);
+    const everything = subscription.types.includes(ALL_EVENTS);
     const subjects = subscription.types.map((t) => this.subjectOf(t));
     const filter =
-      subjects.length === 1 ? { filter_subject: subjects[0]! } : multiFilter ? { filter_subjects: subjects } : { filter_subject: `${this.namespace}.>` };
-    const wanted = new Set(subjects);
+      !everything && subjects.length === 1
+        ? { filter_subject: subjects[0]! }
+        : !everything && multiFilter
+          ? { filter_subjects: subjects }
+          : { filter_subject: `${this.namespace}.>` };
+    const wanted = everything ? null : new Set(subjects);
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
@@ -146,7 +151,7 @@ export class NatsEventBus implements EventBus {
     const delays = this.options.retryDelaysMs ?? [200, 1_000, 5_000, 15_000];
     void (async () => {
       for await (const message of messages) {
-        if (!wanted.has(message.subject)) {
+        if (wanted && !wanted.has(message.subject)) {
           message.ack();
           continue;
         }
