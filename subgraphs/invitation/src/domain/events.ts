@@ -20,13 +20,14 @@ export function recordInvitationEvent(
   events: EventContext,
   type: 'InvitationIssued' | 'InvitationResent',
   invitation: InvitationRow,
+  by: string,
 ): Promise<string> {
   return recordEvent(tx, outbox, events, {
     type: `cmp.invitation.${type}`,
     aggregateType: 'Invitation',
     aggregateId: invitation.id,
     customerId: invitation.customerId,
-    data: { ...deliveryData(invitation), sentCount: invitation.sentCount },
+    data: { ...deliveryData(invitation), sentCount: invitation.sentCount, requestedBy: by },
   });
 }
 

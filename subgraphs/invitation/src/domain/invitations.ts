@@ -103,7 +103,7 @@ export async function issueInvitation(
       lastSentAt: now,
       issuedBy: caller.subject,
     });
-    await recordInvitationEvent(tx, context.events, 'InvitationIssued', invitation);
+    await recordInvitationEvent(tx, context.events, 'InvitationIssued', invitation, caller.subject);
     return invitation;
   });
 }

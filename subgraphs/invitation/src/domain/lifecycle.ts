@@ -63,7 +63,7 @@ export async function resendInvitation(db: Database, caller: Caller, events: Eve
         retryAfterSeconds: Math.ceil(RESEND_INTERVAL_MS / 1000),
       });
     }
-    await recordInvitationEvent(tx, events, 'InvitationResent', row);
+    await recordInvitationEvent(tx, events, 'InvitationResent', row, caller.subject);
     return row;
   });
 }
