@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { NatsEventBus, createLogger, type CloudEvent } from '../src/index.ts';
 
-/** The real NATS server of the machine (CI sets TEST_NATS_URL); without one these specs cannot run. */
-const url = process.env.TEST_NATS_URL;
+/** The run's real NATS server, found or started by the global setup (which fails the run without one). */
+const url = inject('cmpNatsUrl');
 const logger = createLogger({ name: 'test', level: 'silent' });
 /** This run's own stream, so runs sharing the server never see each other's events. */
 const namespace = `t${randomUUID().slice(0, 8)}`;
@@ -28,10 +28,10 @@ async function until(check: () => boolean, timeoutMs = 10_000) {
   }
 }
 
-describe.skipIf(!url)('the NATS JetStream bus', () => {
+describe('the NATS JetStream bus', () => {
   const buses: NatsEventBus[] = [];
   const bus = async (extra: Partial<Parameters<typeof NatsEventBus.connect>[0]> = {}) => {
-    const b = await NatsEventBus.connect({ url: url!, name: 'test', logger, namespace, retryDelaysMs: [20, 20, 20], ...extra });
+    const b = await NatsEventBus.connect({ url, name: 'test', logger, namespace, retryDelaysMs: [20, 20, 20], ...extra });
     buses.push(b);
     return b;
   };
@@ -41,7 +41,7 @@ describe.skipIf(!url)('the NATS JetStream bus', () => {
   });
   afterAll(async () => {
     await Promise.all(buses.map((b) => b.close()));
-    const nc = await connect({ servers: url! });
+    const nc = await connect({ servers: url });
     const jsm = await nc.jetstreamManager();
     for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DEAD_LETTERS`]) await jsm.streams.delete(stream).catch(() => {});
     await nc.close();
@@ -105,7 +105,7 @@ describe.skipIf(!url)('the NATS JetStream bus', () => {
     expect(attempts.get(1)).toBe(2);
     expect(attempts.get(2)).toBe(3);
 
-    const nc = await connect({ servers: url! });
+    const nc = await connect({ servers: url });
     const jsm = await nc.jetstreamManager();
     const dead = await jsm.streams.getMessage(`${namespace.toUpperCase()}_DEAD_LETTERS`, { last_by_subj: `${namespace}-dlq.${consumer}` });
     expect(JSONCodec<CloudEvent>().decode(dead.data).data).toEqual({ n: 2 });

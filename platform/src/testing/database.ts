@@ -10,6 +10,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Name of the migrated template database on TEST_DATABASE_URL's server, when one is configured. */
     cmpTemplateDatabase: string | null;
+    /** The NATS server (JetStream) of this run, found or started by the global setup. */
+    cmpNatsUrl: string;
   }
 }
 
