@@ -40,7 +40,7 @@ export async function startLoyaltyStandIn(): Promise<LoyaltyStandIn> {
     }
     const customerId = url.searchParams.get('customerId')!;
     const tier = standIn.tiers.get(customerId) ?? null;
-    const decision = decideLocally(tier, url.searchParams.get('cabin') as Cabin, 'LOYALTY', new Date());
+    const decision = decideLocally(url.searchParams.get('loungeCode')!, tier, url.searchParams.get('cabin') as Cabin, new Date(), 'LOYALTY', new Date());
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({ ...decision, customerId, dataAsOf: new Date().toISOString() }),
     );

@@ -15,11 +15,10 @@ import {
 } from '@cmp/platform';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { evaluateEligibility, loungeRule } from '@cmp/subgraph-loyalty/lounge-rules';
+import { LOYALTY_TIERS, type LoyaltyTier } from '@cmp/subgraph-loyalty/tiers';
 import { knownTiers, type Cabin, type EligibilitySource } from '../db/schema.ts';
 
-/** Tiers with lounge access on status alone, one companion each (DOMAIN.md). */
-const LOUNGE_TIERS = new Set(['ORO', 'PLATINO', 'PLATINO_PRIME', 'INFINITA', 'INFINITA_PRIME']);
-const PREMIUM_CABINS = new Set<Cabin>(['BUSINESS', 'FIRST']);
 
 export interface EligibilityDecision {
   eligible: boolean;
@@ -99,11 +98,22 @@ export class LoyaltyEligibilityClient {
   }
 }
 
-/** The rule of DOMAIN.md on a tier the invitation subgraph already knows: Oro and above with one guest, else the cabin. */
-export function decideLocally(tier: string | null, cabin: Cabin, source: EligibilitySource, asOf: Date | null): EligibilityDecision {
-  if (tier && LOUNGE_TIERS.has(tier)) return { eligible: true, guestsAllowed: 1, reason: 'TIER', tier, source, asOf };
-  if (PREMIUM_CABINS.has(cabin)) return { eligible: true, guestsAllowed: 0, reason: 'CABIN', tier, source, asOf };
-  return { eligible: false, guestsAllowed: 0, reason: tier ? 'TIER_TOO_LOW' : 'NOT_A_MEMBER', tier, source, asOf };
+/**
+ * The lounge rule of DOMAIN.md (loyalty's own, shared as `@cmp/subgraph-loyalty/lounge-rules`) applied to a tier
+ * this subgraph already knows: Oro and above with one guest, else Business and First on the ticket.
+ */
+export function decideLocally(
+  loungeCode: string,
+  tier: string | null,
+  cabin: Cabin,
+  date: Date,
+  source: EligibilitySource,
+  asOf: Date | null,
+): EligibilityDecision {
+  const rule = loungeRule(loungeCode);
+  if (!rule) return { eligible: false, guestsAllowed: 0, reason: 'UNKNOWN_LOUNGE', tier, source, asOf };
+  const known = tier && (LOYALTY_TIERS as readonly string[]).includes(tier) ? { tier: tier as LoyaltyTier, tierExpiresAt: null } : null;
+  return { ...evaluateEligibility(known, rule, cabin, date), source, asOf };
 }
 
 export interface EligibilityPolicy {
@@ -140,9 +150,10 @@ export async function decideEligibility(
   const [known] = await db.select().from(knownTiers).where(eq(knownTiers.customerId, question.customerId));
   const maxAgeMs = policy.lastKnownTierMaxAgeSeconds * 1000;
   if (known && maxAgeMs > 0 && now.getTime() - known.asOf.getTime() <= maxAgeMs) {
-    return decideLocally(known.tier, question.cabin, 'LAST_KNOWN_TIER', known.asOf);
+    return decideLocally(question.loungeCode, known.tier, question.cabin, question.date, 'LAST_KNOWN_TIER', known.asOf);
   }
-  if (PREMIUM_CABINS.has(question.cabin)) return decideLocally(null, question.cabin, 'CABIN', null);
+  const byCabin = decideLocally(question.loungeCode, null, question.cabin, question.date, 'CABIN', null);
+  if (byCabin.eligible) return byCabin;
   throw new DomainRuleError('INV-003', 'Lounge eligibility cannot be checked right now (the loyalty service did not answer); try again shortly', {
     retryable: true,
     reason: failure,
