@@ -9,8 +9,8 @@ export interface InvitationRuntime {
   keys: QrKeyRing;
   eligibility: EligibilityPolicy;
   devices: DeviceRegistry;
-  /** Writes the scans decided without the database; null writes them at once (tests, tools). */
-  recorder: ScanRecorder | null;
+  /** Writes the scans decided without the database, in batches. */
+  recorder: ScanRecorder;
   loungeDwellMinutes: number;
 }
 
@@ -27,7 +27,7 @@ export function configureInvitation(runtime: InvitationRuntime): InvitationRunti
 }
 
 /** The runtime from validated settings: the key ring from its file, loyalty where the gateway finds it. */
-export async function runtimeFromSettings(settings: Settings, recorder: ScanRecorder | null): Promise<InvitationRuntime> {
+export async function runtimeFromSettings(settings: Settings, recorder: ScanRecorder): Promise<InvitationRuntime> {
   const s = settings.invitation;
   return {
     keys: await loadKeyRing(s.qrKeysFile, { create: s.createQrKeys }),

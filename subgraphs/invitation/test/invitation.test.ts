@@ -13,7 +13,7 @@ let loyalty: LoyaltyStandIn;
 beforeAll(async () => {
   h = await startSubgraphHarness(invitationSubgraph);
   loyalty = await startLoyaltyStandIn();
-  await testRuntime(loyalty.url);
+  await testRuntime(h.handle.db, loyalty.url);
 });
 afterAll(async () => {
   await h?.close();
@@ -178,7 +178,7 @@ describe('eligibility from loyalty', () => {
   });
 
   it('bounds a slow loyalty by its timeout and stops asking once the circuit opens', async () => {
-    const runtime = await testRuntime(loyalty.url);
+    const runtime = await testRuntime(h.handle.db, loyalty.url);
     const oro = member('ORO');
     await issue(oro);
     loyalty.mode = 'slow';
@@ -194,7 +194,7 @@ describe('eligibility from loyalty', () => {
       expect(loyalty.calls).toBe(callsWhenOpen);
     } finally {
       loyalty.mode = 'ok';
-      await testRuntime(loyalty.url);
+      await testRuntime(h.handle.db, loyalty.url);
     }
   });
 });

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { callerWith, type SubgraphHarness } from '@cmp/platform/testing';
+import { createLogger, type Database } from '@cmp/platform';
 import { DeviceRegistry } from '../src/domain/devices.ts';
+import { ScanRecorder } from '../src/domain/scan-recorder.ts';
 import { LoyaltyEligibilityClient, decideLocally } from '../src/domain/eligibility.ts';
 import { loadKeyRing } from '../src/qr/keys.ts';
 import { configureInvitation, type InvitationRuntime } from '../src/runtime.ts';
@@ -54,13 +56,14 @@ export async function startLoyaltyStandIn(): Promise<LoyaltyStandIn> {
 }
 
 /** A runtime with a fresh key ring in a temporary directory, asking `loyaltyUrl`. */
-export async function testRuntime(loyaltyUrl: string | null, overrides: Partial<InvitationRuntime> = {}): Promise<InvitationRuntime> {
+export async function testRuntime(db: Database, loyaltyUrl: string | null, overrides: Partial<InvitationRuntime> = {}): Promise<InvitationRuntime> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cmp-qr-'));
   return configureInvitation({
     keys: await loadKeyRing(path.join(dir, 'qr-signing-keys.json'), { create: true }),
     eligibility: { client: loyaltyUrl ? new LoyaltyEligibilityClient(loyaltyUrl, 300) : null, lastKnownTierMaxAgeSeconds: 3_600 },
     devices: new DeviceRegistry(),
-    recorder: null,
+    // Not started: specs that look at deferred scans flush it themselves.
+    recorder: new ScanRecorder(db, createLogger({ name: 'test', level: 'silent' })),
     loungeDwellMinutes: 180,
     ...overrides,
   });

@@ -28,7 +28,7 @@ const log = createLogger({ name: 'test', level: 'silent' });
 beforeAll(async () => {
   h = await startSubgraphHarness(invitationSubgraph);
   loyalty = await startLoyaltyStandIn();
-  runtime = await testRuntime(loyalty.url);
+  runtime = await testRuntime(h.handle.db, loyalty.url);
 });
 afterAll(async () => {
   await h?.close();

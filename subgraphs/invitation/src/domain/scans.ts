@@ -15,7 +15,6 @@ import { invitations, outbox, scans, type InvitationRow, type LoungeDeviceRow, t
 import { verifyQr } from '../qr/payload.ts';
 import type { InvitationRuntime } from '../runtime.ts';
 import { QR_SCANNED, STATUS_CHANGED, recordScanned, scannedData, statusChangedData } from './events.ts';
-import type { DeferredScan } from './scan-recorder.ts';
 
 export interface ValidateQrInput {
   payload: string;
@@ -103,9 +102,7 @@ export async function validateQr(
   const early: ScanOutcome | null =
     qr.loungeCode !== device.loungeCode ? 'WRONG_LOUNGE' : now < qr.notBefore ? 'NOT_YET_VALID' : now >= qr.expiresAt ? 'EXPIRED' : null;
   if (early) {
-    const deferred = { invitationId: qr.invitationId, loungeCode: device.loungeCode, deviceId: device.id, outcome: early, scannedAt: now, events };
-    if (runtime.recorder) runtime.recorder.record(deferred);
-    else await recordNow(db, deferred);
+    runtime.recorder.record({ invitationId: qr.invitationId, loungeCode: device.loungeCode, deviceId: device.id, outcome: early, scannedAt: now, events });
     return { outcome: early, entriesRemaining: null, invitationId: null, invitation: null, replayed: false };
   }
 
@@ -211,15 +208,4 @@ async function replay(db: Database, deviceId: string, idempotencyKey: string): P
     .where(and(eq(scans.deviceId, deviceId), eq(scans.idempotencyKey, idempotencyKey)));
   const [invitation] = await db.select().from(invitations).where(eq(invitations.id, first!.invitationId));
   return { outcome: first!.outcome, entriesRemaining: first!.entriesRemaining, invitationId: invitation?.id ?? null, invitation: invitation ?? null, replayed: true };
-}
-
-async function recordNow(db: Database, scan: DeferredScan) {
-  await db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(scans)
-      .values({ invitationId: scan.invitationId, loungeCode: scan.loungeCode, deviceId: scan.deviceId, outcome: scan.outcome, scannedAt: scan.scannedAt })
-      .returning();
-    const [owner] = await tx.select({ customerId: invitations.customerId }).from(invitations).where(eq(invitations.id, scan.invitationId));
-    await recordScanned(tx, scan.events, row!, owner?.customerId ?? null);
-  });
 }
