@@ -9,6 +9,7 @@ import {
   type Caller,
   type Database,
   type EventContext,
+  type Executor,
 } from '@cmp/platform';
 import { and, eq } from 'drizzle-orm';
 import { cases, compensationClaims, outbox, type ClaimStatus, type CompensationClaimRow } from '../db/schema.ts';
@@ -56,6 +57,23 @@ export async function fileClaim(db: Database, caller: Caller, events: EventConte
   });
 }
 
+async function recordClaimEvent(
+  tx: Executor,
+  events: EventContext,
+  claim: CompensationClaimRow,
+  type: 'CompensationApproved' | 'CompensationRejected' | 'CompensationPaid',
+  extra: Record<string, unknown>,
+) {
+  const [owner] = await tx.select({ customerId: cases.customerId }).from(cases).where(eq(cases.id, claim.caseId));
+  await recordEvent(tx, outbox, events, {
+    type: `cmp.case.${type}`,
+    aggregateType: 'Case',
+    aggregateId: claim.caseId,
+    customerId: owner!.customerId,
+    data: { claimId: claim.id, caseId: claim.caseId, customerId: owner!.customerId, amount: { amountMinor: claim.amountMinor, currency: claim.currency }, ...extra },
+  });
+}
+
 /**
  * PENDING_APPROVAL → APPROVED or REJECTED by a CustomerAffairsExecutive who did not file the claim (four eyes).
  * One conditional update, so two approvers cannot both decide.
@@ -82,14 +100,7 @@ export async function decideClaim(
       const [current] = await tx.select().from(compensationClaims).where(eq(compensationClaims.id, claim.id));
       throw new DomainRuleError('COMP-004', `The claim is ${current!.status} and can no longer be ${approve ? 'approved' : 'rejected'}`, { status: current!.status });
     }
-    const [owner] = await tx.select({ customerId: cases.customerId }).from(cases).where(eq(cases.id, claim.caseId));
-    await recordEvent(tx, outbox, events, {
-      type: approve ? 'cmp.case.CompensationApproved' : 'cmp.case.CompensationRejected',
-      aggregateType: 'Case',
-      aggregateId: claim.caseId,
-      customerId: owner!.customerId,
-      data: { claimId: claim.id, caseId: claim.caseId, customerId: owner!.customerId, amount: { amountMinor: claim.amountMinor, currency: claim.currency }, decidedBy: caller.subject, note },
-    });
+    await recordClaimEvent(tx, events, claim, approve ? 'CompensationApproved' : 'CompensationRejected', { decidedBy: caller.subject, note });
     return decided;
   });
 }
@@ -105,16 +116,8 @@ export async function recordPayment(db: Database, caller: Caller, events: EventC
       .where(and(eq(compensationClaims.id, claim.id), eq(compensationClaims.status, 'APPROVED')))
       .returning();
     if (!paid) throw new DomainRuleError('COMP-004', `The claim is ${claim.status}; only an APPROVED claim is paid`, { status: claim.status });
-    const [owner] = await tx.select({ customerId: cases.customerId }).from(cases).where(eq(cases.id, claim.caseId));
-    await recordEvent(tx, outbox, events, {
-      type: 'cmp.case.CompensationPaid',
-      aggregateType: 'Case',
-      aggregateId: claim.caseId,
-      customerId: owner!.customerId,
-      data: { claimId: claim.id, caseId: claim.caseId, customerId: owner!.customerId, amount: { amountMinor: claim.amountMinor, currency: claim.currency }, paymentReference: reference, recordedBy: caller.subject },
-    });
+    await recordClaimEvent(tx, events, claim, 'CompensationPaid', { paymentReference: reference, recordedBy: caller.subject });
     return paid;
   });
 }
 
-export { claimById };

@@ -43,6 +43,18 @@ function refuseTransition(row: CaseRow, to: CaseStatus): never {
   );
 }
 
+/** The history row and the CaseStatusChanged event of one move, in the move's transaction. */
+async function recordStatusChange(tx: Executor, events: EventContext, row: CaseRow, to: CaseStatus, note: string, actor: string, at: Date) {
+  await insertHistory(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, note, actor, at });
+  await recordEvent(tx, outbox, events, {
+    type: 'cmp.case.CaseStatusChanged',
+    aggregateType: 'Case',
+    aggregateId: row.id,
+    customerId: row.customerId,
+    data: { caseId: row.id, caseNumber: row.caseNumber, customerId: row.customerId, fromStatus: row.status, toStatus: to, note, actor },
+  });
+}
+
 /**
  * Moves a case along the state machine with one conditional UPDATE from the status it was read in, so two
  * agents changing one case at once cannot both succeed from the same state; the history row and the event
@@ -68,14 +80,7 @@ async function transition(
       .where(and(eq(cases.id, row.id), eq(cases.status, row.status)))
       .returning();
     if (!updated) refuseTransition(await load(tx, row.id), to);
-    await insertHistory(tx, { caseId: row.id, fromStatus: row.status, toStatus: to, note, actor, at: now });
-    await recordEvent(tx, outbox, events, {
-      type: 'cmp.case.CaseStatusChanged',
-      aggregateType: 'Case',
-      aggregateId: row.id,
-      customerId: row.customerId,
-      data: { caseId: row.id, caseNumber: row.caseNumber, customerId: row.customerId, fromStatus: row.status, toStatus: to, note, actor },
-    });
+    await recordStatusChange(tx, events, row, to, note, actor, now);
     // Any staff move counts as the first response; resolving also meets the resolution milestone.
     await reachMilestone(tx, row.id, 'FIRST_RESPONSE', now);
     if (to === 'RESOLVED') await reachMilestone(tx, row.id, 'RESOLUTION', now);
@@ -221,14 +226,7 @@ export async function escalateOverdue(
           .where(and(eq(cases.id, row.id), sql`${cases.autoEscalatedAt} is null`))
           .returning();
         if (!updated) continue;
-        await insertHistory(tx, { caseId: row.id, fromStatus: row.status, toStatus: 'ESCALATED', note, actor: 'system:escalation', at: now });
-        await recordEvent(tx, outbox, events, {
-          type: 'cmp.case.CaseStatusChanged',
-          aggregateType: 'Case',
-          aggregateId: row.id,
-          customerId: row.customerId,
-          data: { caseId: row.id, caseNumber: row.caseNumber, customerId: row.customerId, fromStatus: row.status, toStatus: 'ESCALATED', note, actor: 'system:escalation' },
-        });
+        await recordStatusChange(tx, events, row, 'ESCALATED', note, 'system:escalation', now);
         await recordEscalated(tx, events, updated, 'AUTO', 'system:escalation', note);
         done.push(updated);
       }
