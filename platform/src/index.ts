@@ -8,6 +8,7 @@ export * from './db/known-tiers.ts';
 export * from './errors.ts';
 export * from './files.ts';
 export * from './jobs.ts';
+export * from './time-zones.ts';
 export * from './logger.ts';
 export * from './server/apollo-plugins.ts';
 export * from './server/http.ts';

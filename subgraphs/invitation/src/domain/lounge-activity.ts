@@ -1,18 +1,6 @@
-import { decodeCursor, resultRows, type Executor } from '@cmp/platform';
+import { decodeCursor, type Executor } from '@cmp/platform';
 import { and, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import { invitations, scans, type InvitationStatus, type LoungeRow, type ScanOutcome } from '../db/schema.ts';
-
-/** The start and end of the lounge's local day that contains `at`, as instants (daylight saving included). */
-export async function localDay(db: Executor, lounge: LoungeRow, at: Date): Promise<{ start: Date; end: Date }> {
-  const local = sql`date_trunc('day', ${at.toISOString()}::timestamptz at time zone ${lounge.timeZone})`;
-  const [day] = resultRows<{ start: string | number; end: string | number }>(
-    await db.execute(
-      sql`select extract(epoch from ${local} at time zone ${lounge.timeZone})::float8 as start,
-                 extract(epoch from (${local} + interval '1 day') at time zone ${lounge.timeZone})::float8 as end`,
-    ),
-  );
-  return { start: new Date(Number(day!.start) * 1000), end: new Date(Number(day!.end) * 1000) };
-}
 
 export interface Page {
   limit: number;

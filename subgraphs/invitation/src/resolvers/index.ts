@@ -2,6 +2,7 @@ import {
   ForbiddenError,
   NotFoundError,
   isSelfServiceOnly,
+  localDay,
   type Caller,
   Privilege,
   normaliseFilter,
@@ -17,7 +18,7 @@ import type { Context } from '../context.ts';
 import { registerDevice, setDeviceEnabled } from '../domain/devices.ts';
 import { issueInvitation } from '../domain/invitations.ts';
 import { resendInvitation, revokeInvitation } from '../domain/lifecycle.ts';
-import { invitationsOfLoungeDay, localDay, scansOfLounge } from '../domain/lounge-activity.ts';
+import { invitationsOfLoungeDay, scansOfLounge } from '../domain/lounge-activity.ts';
 import { listLounges } from '../domain/lounges.ts';
 import { validateQr } from '../domain/scans.ts';
 import { signQr } from '../qr/payload.ts';
@@ -83,14 +84,14 @@ export const resolvers: Resolvers<Context> = {
   Lounge: {
     invitations: async (lounge, { date, status, first, after }, { db, caller }) => {
       requireStaff(caller);
-      const day = await localDay(db, lounge, date ?? new Date());
+      const day = localDay(date ?? new Date(), lounge.timeZone);
       const p = page(first, after);
       const rows = await invitationsOfLoungeDay(db, lounge, day, normaliseFilter(status), p);
       return toConnection(rows, p.limit, (i) => ({ at: i.validFrom, id: i.id }));
     },
     scans: async (lounge, { since, outcome, first, after }, { db, caller }) => {
       requireStaff(caller);
-      const from = since ?? (await localDay(db, lounge, new Date())).start;
+      const from = since ?? localDay(new Date(), lounge.timeZone).start;
       const p = page(first, after);
       const rows = await scansOfLounge(db, lounge.code, from, normaliseFilter(outcome), p);
       return toConnection(rows, p.limit, (s) => ({ at: s.scannedAt, id: s.id }));
