@@ -150,6 +150,7 @@ export async function startPlatform(
       verifier,
       logger: logger.child({ service: 'gateway' }),
       subgraphUrls,
+      events: bus,
       ...(options.ephemeralPorts ? { port: 0 } : {}),
     });
     return {

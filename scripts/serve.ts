@@ -21,7 +21,12 @@ const verifier = await createTokenVerifier(settings);
 let running: RunningServer;
 let release = async () => {};
 if (service === 'gateway') {
-  running = await startGateway({ settings, supergraphSdl: readSupergraphSdl(), verifier, logger });
+  // Subscriptions hear every service's events over NATS; without it the gateway serves queries and mutations only.
+  const bus = settings.natsUrl ? await openEventBus(settings, service, logger) : null;
+  running = await startGateway({ settings, supergraphSdl: readSupergraphSdl(), verifier, logger, ...(bus ? { events: bus } : {}) });
+  release = async () => {
+    await bus?.close();
+  };
 } else {
   const definition = ALL_SUBGRAPHS.find((d) => d.name === service)!;
   const database = await openSubgraphDatabase(settings, definition);

@@ -20,12 +20,17 @@ import {
   type Settings,
   type SubgraphName,
   type TokenVerifier,
+  type EventBus,
+  SubscriptionOverHttpError,
 } from '@cmp/platform';
+import type { GraphQLSchema } from 'graphql';
 import express from 'express';
 import { authenticate, type GatewayContext } from './context.ts';
 import { AuthenticatedDataSource } from './data-source.ts';
 import { explorerHtml } from './explorer.ts';
+import { gatewayMetrics } from './metrics.ts';
 import { checkSubgraphs } from './readiness.ts';
+import { startSubscriptionServer, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions.ts';
 
 export interface StartGatewayOptions {
   settings: Settings;
@@ -35,10 +40,16 @@ export interface StartGatewayOptions {
   /** Overrides settings.subgraphUrls (tests start subgraphs on free ports). */
   subgraphUrls?: Record<SubgraphName, string>;
   port?: number;
+  /**
+   * Where subscriptions get their events: the in-process bus when everything runs in one process, NATS between
+   * processes (every replica sees every event). Without it the gateway serves no subscriptions.
+   */
+  events?: Pick<EventBus, 'listen'>;
+  subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 /** The explorer is served at the same URL as the API. */
-export type RunningGateway = RunningServer;
+export type RunningGateway = RunningServer & { subscriptions: RunningSubscriptions | null };
 
 /**
  * Subgraph errors arrive already formatted by their subgraph (code, field, request id) and pass as they are;
@@ -58,6 +69,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       new AuthenticatedDataSource(name, subgraphUrls[name as SubgraphName] ?? url!, settings.gateway.subgraphTimeoutMs),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -75,9 +90,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       errorReportingPlugin(logger),
+      {
+        // A subscription over plain HTTP gets told where subscriptions are served.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation }) {
+              if (operation?.operation === 'subscription') throw new SubscriptionOverHttpError();
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
+  let subscriptions: RunningSubscriptions | null = null;
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -86,6 +112,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const subgraphs = await checkSubgraphs(subgraphUrls);
     const ready = subgraphs.every((s) => s.ready);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs });
+  });
+  const metrics = gatewayMetrics(() => subscriptions);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
   });
   const graphql = graphqlHttpHandler(apollo, {
     maxRequestBytes: settings.gateway.maxRequestBytes,
@@ -108,11 +138,27 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   httpServer.on('request', (req, res) => (isGraphqlPath(req) && !wantsExplorer(req) ? void graphql(req, res) : app(req, res)));
 
+  subscriptions = options.events
+    ? startSubscriptionServer({
+        httpServer,
+        apollo,
+        schema: () => apiSchema!,
+        verifier,
+        events: options.events,
+        logger,
+        maxMessageBytes: settings.gateway.maxRequestBytes,
+        limits: options.subscriptionLimits,
+      })
+    : null;
+  if (!subscriptions) logger.warn('no event bus given: subscriptions are not served');
+
   const running = await listen(httpServer, options.port ?? settings.gateway.port, settings.gateway.host);
   logger.info({ url: running.url }, 'gateway listening');
   return {
     ...running,
+    subscriptions,
     async close() {
+      await subscriptions?.close();
       await apollo.stop();
       await running.close();
     },

@@ -62,6 +62,23 @@ export class DomainRuleError extends AppError {
   }
 }
 
+/** A subscription sent as a plain HTTP request: it has to come over the WebSocket protocol instead. */
+export class SubscriptionOverHttpError extends AppError {
+  constructor() {
+    super(
+      'Subscriptions are served over WebSocket: connect to /graphql with the graphql-transport-ws protocol (graphql-ws) and send the operation there',
+      'BAD_REQUEST',
+      {},
+      400,
+    );
+  }
+}
+
+/** The `subscribe` of a subgraph's Subscription fields: the gateway serves them, a subgraph asked directly explains why not. */
+export function servedByTheGateway(): never {
+  throw new SubscriptionOverHttpError();
+}
+
 /** How a unique constraint's violation is told to the client. */
 export interface ConstraintError {
   message: string;

@@ -1160,6 +1160,8 @@ export type Query = {
   loyaltyAccount: Maybe<LoyaltyAccount>;
   /** The caller's own open cases, most urgent first (priority, then oldest). */
   myWorkList: Array<Case>;
+  /** One scan at a lounge door: staff, or that lounge's own devices (what `qrScanned` delivers). */
+  qrScan: Maybe<QrScan>;
   /** A queue's open cases, assigned or waiting, most urgent first. */
   queueWorkList: Array<Case>;
   queues: Array<Queue>;
@@ -1167,6 +1169,8 @@ export type Query = {
   routingRules: Array<RoutingRule>;
   /** Service levels per priority. */
   slaPolicies: Array<SlaPolicy>;
+  /** One timeline entry: staff with read access, or the customer's own token (what `customerTimeline` delivers). */
+  timelineEntry: Maybe<TimelineEntry>;
 };
 
 
@@ -1218,8 +1222,18 @@ export type QueryLoyaltyAccountArgs = {
 };
 
 
+export type QueryQrScanArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryQueueWorkListArgs = {
   queueCode: Scalars['String']['input'];
+};
+
+
+export type QueryTimelineEntryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type Queue = {
@@ -1323,6 +1337,42 @@ export type SlaPolicyInput = {
   priority: CasePriority;
   resolutionMinutes: Scalars['Int']['input'];
   warnPercent?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Each new entry on a customer's timeline as it is written (communications, cases, invitations and lounge visits,
+   * loyalty), for staff with read access or the customer's own token. Served by the gateway over graphql-ws on
+   * /graphql; live from the moment of subscribing (read `Customer.timeline` for what came before).
+   */
+  customerTimeline: TimelineEntry;
+  /**
+   * Every change of an invitation's status (ISSUED → USED, EXPIRED or REVOKED) as it happens, for staff with read
+   * access or the invited customer's own token (the app's live invitation card). Served by the gateway over
+   * graphql-ws on /graphql, from the moment of subscribing.
+   */
+  invitationStatusChanged: Invitation;
+  /**
+   * Every recorded scan at one lounge's doors, admitted or refused, for lounge staff or that lounge's own devices.
+   * Served by the gateway over graphql-ws on /graphql, from the moment of subscribing.
+   */
+  qrScanned: QrScan;
+};
+
+
+export type SubscriptionCustomerTimelineArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionInvitationStatusChangedArgs = {
+  invitationId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionQrScannedArgs = {
+  loungeCode: Scalars['String']['input'];
 };
 
 export type TaskPriority =

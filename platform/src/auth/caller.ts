@@ -10,6 +10,8 @@ export interface Caller {
   /** Set for LoungeDevice tokens: the only lounge they may scan for. */
   loungeCode: string | null;
   mfa: boolean;
+  /** When the token stops being valid (epoch milliseconds); a long-lived subscription is closed then. */
+  expiresAt: number | null;
   /** The raw bearer token, forwarded on subgraph calls. */
   token: string;
 }

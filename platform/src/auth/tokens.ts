@@ -116,6 +116,7 @@ function callerFromPayload(payload: JWTPayload, token: string): Caller {
     customerId,
     loungeCode,
     mfa: amr.includes('mfa') || amr.includes('otp') || amr.includes('hwk'),
+    expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
     token,
   };
 }

@@ -14,10 +14,19 @@ export interface EventSubscription {
   handler: EventHandler;
 }
 
+/** A live listener: sees events published from now on, in every process that listens (no acknowledgement, no replay). */
+export type EventListener = (event: CloudEvent) => void;
+
 export interface EventBus {
   /** Resolves once every interested consumer has applied the event; rejects if one failed (so it is retried). */
   publish(event: CloudEvent): Promise<void>;
+  /** A durable consumer: each event reaches one replica of it, at least once, until it is applied. */
   subscribe(subscription: EventSubscription): () => void;
+  /**
+   * Fan-out to every listening process (the gateways' subscriptions): each event of `types` published while
+   * listening, at most once, never holding up the publisher. Returns the function that stops listening.
+   */
+  listen(types: readonly string[], listener: EventListener): () => void;
   close(): Promise<void>;
 }
 
@@ -27,10 +36,19 @@ export interface EventBus {
  */
 export class InProcessEventBus implements EventBus {
   private readonly subscriptions = new Set<EventSubscription>();
+  private readonly listeners = new Set<{ types: readonly string[]; listener: EventListener }>();
 
   constructor(private readonly logger: Logger) {}
 
   async publish(event: CloudEvent): Promise<void> {
+    for (const { types, listener } of this.listeners) {
+      if (!types.includes(event.type)) continue;
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.warn({ err: error, eventId: event.id, type: event.type }, 'event listener failed');
+      }
+    }
     const interested = [...this.subscriptions].filter((s) => s.types.includes(event.type) || s.types.includes(ALL_EVENTS));
     const results = await Promise.allSettled(interested.map((s) => s.handler(event)));
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ consumer: interested[i]!.consumer, reason: r.reason }] : []));
@@ -47,7 +65,14 @@ export class InProcessEventBus implements EventBus {
     return () => this.subscriptions.delete(subscription);
   }
 
+  listen(types: readonly string[], listener: EventListener): () => void {
+    const entry = { types, listener };
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
   async close(): Promise<void> {
     this.subscriptions.clear();
+    this.listeners.clear();
   }
 }

@@ -13,7 +13,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { Logger } from '../logger.ts';
-import { ALL_EVENTS, type EventBus, type EventSubscription } from './bus.ts';
+import { ALL_EVENTS, type EventBus, type EventListener, type EventSubscription } from './bus.ts';
 import type { CloudEvent } from './envelope.ts';
 
 export interface NatsBusOptions {
@@ -107,6 +107,32 @@ export class NatsEventBus implements EventBus {
     return () => {
       stopped = true;
       messages?.stop();
+    };
+  }
+
+  /**
+   * A plain NATS subscription on the events' subjects: JetStream stores what is published there and the server
+   * also hands every message to each core subscriber, so every gateway replica sees every event without a
+   * consumer of its own.
+   */
+  listen(types: readonly string[], listener: EventListener): () => void {
+    const subscriptions = types.map((type) =>
+      this.nc.subscribe(this.subjectOf(type), {
+        callback: (error, message) => {
+          if (error) {
+            this.options.logger.warn({ err: error, type }, 'event listener subscription failed');
+            return;
+          }
+          try {
+            listener(codec.decode(message.data));
+          } catch (failure) {
+            this.options.logger.warn({ err: failure, type }, 'event listener failed');
+          }
+        },
+      }),
+    );
+    return () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
     };
   }
 

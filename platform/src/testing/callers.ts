@@ -13,6 +13,7 @@ export function callerWith(roles: Role | Role[], extra: Partial<Omit<Caller, 'ro
     customerId: null,
     loungeCode: null,
     mfa: false,
+    expiresAt: null,
     token: 'test-token',
     ...extra,
   };

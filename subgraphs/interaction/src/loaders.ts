@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { findInteractionsByIds } from './db/interactions.repo.ts';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { followUpTasks, type FollowUpTaskRow, type InteractionRow, type TimelineEntryRow } from './db/schema.ts';
-import { findTimelinePages, type TimelinePage } from './db/timeline.repo.ts';
+import { findTimelineEntriesByIds, findTimelinePages, type TimelinePage } from './db/timeline.repo.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
 export function createLoaders(db: Database) {
@@ -21,6 +21,9 @@ export function createLoaders(db: Database) {
           .orderBy(asc(followUpTasks.dueAt), asc(followUpTasks.id)),
         (t) => t.customerId,
       ),
+    ),
+    timelineEntryById: new DataLoader<string, TimelineEntryRow | null>(async (ids) =>
+      alignOne(ids, await findTimelineEntriesByIds(db, ids), (e) => e.id),
     ),
     timelineOfCustomer: loaderPerArguments<TimelinePage, TimelineEntryRow[]>(async (customerIds, page) =>
       alignMany(customerIds, await findTimelinePages(db, customerIds, page), (e) => e.customerId),

@@ -20,6 +20,9 @@ export function createLoaders(db: Database) {
     invitationsOfCustomer: loaderPerArguments<InvitationStatus[] | null, InvitationRow[]>(async (customerIds, statuses) =>
       alignMany(customerIds, await findInvitationsOfCustomers(db, customerIds, statuses), (i) => i.customerId),
     ),
+    scanById: new DataLoader<string, ScanRow | null>(async (ids) =>
+      alignOne(ids, await db.select().from(scans).where(inArray(scans.id, [...ids])), (s) => s.id),
+    ),
     scansOfInvitation: new DataLoader<string, ScanRow[]>(async (ids) =>
       alignMany(
         ids,

@@ -123,11 +123,33 @@ export type Query = {
   __typename?: 'Query';
   /** One logged interaction: staff with read access, or the customer's own token. */
   interaction: Maybe<Interaction>;
+  /** One timeline entry: staff with read access, or the customer's own token (what `customerTimeline` delivers). */
+  timelineEntry: Maybe<TimelineEntry>;
 };
 
 
 export type QueryInteractionArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryTimelineEntryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Each new entry on a customer's timeline as it is written (communications, cases, invitations and lounge visits,
+   * loyalty), for staff with read access or the customer's own token. Served by the gateway over graphql-ws on
+   * /graphql; live from the moment of subscribing (read `Customer.timeline` for what came before).
+   */
+  customerTimeline: TimelineEntry;
+};
+
+
+export type SubscriptionCustomerTimelineArgs = {
+  customerId: Scalars['ID']['input'];
 };
 
 export type TaskPriority =
@@ -288,6 +310,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TaskPriority: TaskPriority;
   TaskStatus: TaskStatus;
   TimelineConnection: ResolverTypeWrapper<Omit<TimelineConnection, 'edges'> & { edges: Array<ResolversTypes['TimelineEdge']> }>;
@@ -310,6 +333,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   TimelineConnection: Omit<TimelineConnection, 'edges'> & { edges: Array<ResolversParentTypes['TimelineEdge']> };
   TimelineEdge: Omit<TimelineEdge, 'node'> & { node: ResolversParentTypes['TimelineEntry'] };
   TimelineEntry: TimelineEntryMapper;
@@ -362,6 +386,11 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   interaction?: Resolver<Maybe<ResolversTypes['Interaction']>, ParentType, ContextType, RequireFields<QueryInteractionArgs, 'id'>>;
+  timelineEntry?: Resolver<Maybe<ResolversTypes['TimelineEntry']>, ParentType, ContextType, RequireFields<QueryTimelineEntryArgs, 'id'>>;
+};
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  customerTimeline?: SubscriptionResolver<ResolversTypes['TimelineEntry'], "customerTimeline", ParentType, ContextType, RequireFields<SubscriptionCustomerTimelineArgs, 'customerId'>>;
 };
 
 export type TimelineConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = {
@@ -391,6 +420,7 @@ export type Resolvers<ContextType = Context> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;

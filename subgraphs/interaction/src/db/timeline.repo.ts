@@ -3,14 +3,18 @@ import { and, desc, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
 import type { TimelineEntryType } from '../domain/types.ts';
 import { timelineEntries, type NewTimelineEntry, type TimelineEntryRow } from './schema.ts';
 
-/** Inserts an entry; an entry projected from an event already applied is skipped. Returns whether it inserted. */
-export async function insertTimelineEntry(db: Executor, entry: NewTimelineEntry): Promise<boolean> {
+/** Inserts an entry; an entry projected from an event already applied is skipped. Returns the new entry's id, or null. */
+export async function insertTimelineEntry(db: Executor, entry: NewTimelineEntry): Promise<string | null> {
   const inserted = await db
     .insert(timelineEntries)
     .values(entry)
     .onConflictDoNothing({ target: timelineEntries.eventId })
     .returning({ id: timelineEntries.id });
-  return inserted.length > 0;
+  return inserted[0]?.id ?? null;
+}
+
+export function findTimelineEntriesByIds(db: Executor, ids: readonly string[]): Promise<TimelineEntryRow[]> {
+  return db.select().from(timelineEntries).where(inArray(timelineEntries.id, [...ids]));
 }
 
 export interface TimelinePage {

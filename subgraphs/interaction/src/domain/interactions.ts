@@ -1,7 +1,7 @@
 import { BadUserInputError, recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
 import { insertInteraction } from '../db/interactions.repo.ts';
 import { outbox, type InteractionRow } from '../db/schema.ts';
-import { insertTimelineEntry } from '../db/timeline.repo.ts';
+import { addTimelineEntry } from './timeline.ts';
 import type { Channel, Direction } from './types.ts';
 
 export interface LogInteractionInput {
@@ -46,7 +46,7 @@ export async function logInteraction(db: Database, caller: Caller, events: Event
       occurredAt: valid.occurredAt,
       recordedBy: caller.subject,
     });
-    await insertTimelineEntry(tx, {
+    await addTimelineEntry(tx, events, {
       customerId: valid.customerId,
       occurredAt: valid.occurredAt,
       type: 'COMMUNICATION',

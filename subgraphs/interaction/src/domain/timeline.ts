@@ -1,5 +1,6 @@
-import { decodeCursor, normaliseFilter, requirePageSize } from '@cmp/platform';
-import type { TimelinePage } from '../db/timeline.repo.ts';
+import { decodeCursor, normaliseFilter, recordEvent, requirePageSize, type EventContext, type Executor } from '@cmp/platform';
+import { outbox, type NewTimelineEntry } from '../db/schema.ts';
+import { insertTimelineEntry, type TimelinePage } from '../db/timeline.repo.ts';
 import type { TimelineEntryType } from './types.ts';
 
 export const MAX_PAGE_SIZE = 100;
@@ -15,4 +16,23 @@ export function timelinePage(
     after: cursor ? { occurredAt: cursor.at, id: cursor.id } : null,
     types: normaliseFilter(types),
   };
+}
+
+export const TIMELINE_ENTRY_ADDED = 'cmp.interaction.TimelineEntryAdded';
+
+/**
+ * Puts an entry on a customer's timeline and announces it in the same transaction (the gateway's
+ * `customerTimeline` subscription listens for the announcement). An entry for an event already applied changes
+ * nothing and announces nothing.
+ */
+export async function addTimelineEntry(tx: Executor, events: EventContext, entry: NewTimelineEntry): Promise<void> {
+  const entryId = await insertTimelineEntry(tx, entry);
+  if (!entryId) return;
+  await recordEvent(tx, outbox, events, {
+    type: TIMELINE_ENTRY_ADDED,
+    aggregateType: 'TimelineEntry',
+    aggregateId: entryId,
+    customerId: entry.customerId,
+    data: { entryId, customerId: entry.customerId, type: entry.type, occurredAt: entry.occurredAt.toISOString() },
+  });
 }

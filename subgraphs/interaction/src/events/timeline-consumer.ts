@@ -1,5 +1,5 @@
 import type { EventConsumer } from '@cmp/platform';
-import { insertTimelineEntry } from '../db/timeline.repo.ts';
+import { addTimelineEntry } from '../domain/timeline.ts';
 import { PROJECTED_EVENT_TYPES, timelineEntryFor } from '../domain/timeline-projection.ts';
 
 /** Projects other subgraphs' events onto the customer timeline; idempotent through the entry's event id. */
@@ -8,6 +8,7 @@ export const timelineConsumer: EventConsumer = {
   types: PROJECTED_EVENT_TYPES,
   async handle(db, event) {
     const entry = timelineEntryFor(event);
-    if (entry) await insertTimelineEntry(db, entry);
+    if (!entry) return;
+    await db.transaction((tx) => addTimelineEntry(tx, { source: 'cmp.interaction', traceparent: event.traceparent ?? null }, entry));
   },
 };

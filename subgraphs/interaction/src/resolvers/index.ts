@@ -1,4 +1,4 @@
-import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid, toConnection } from '@cmp/platform';
+import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid, servedByTheGateway, toConnection } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -13,6 +13,14 @@ export const resolvers: Resolvers<Context> = {
       if (row) requireCustomerAccess(caller, row.customerId, Privilege.CustomerRead);
       return row;
     },
+    timelineEntry: async (_parent, { id }, { caller, loaders }) => {
+      const row = await loaders.timelineEntryById.load(requireUuid('id', id));
+      if (row) requireCustomerAccess(caller, row.customerId, Privilege.CustomerRead);
+      return row;
+    },
+  },
+  Subscription: {
+    customerTimeline: { subscribe: servedByTheGateway },
   },
   Mutation: {
     logInteraction: (_parent, { input }, { db, caller, events }) => {

@@ -303,6 +303,8 @@ export type Query = {
   lounge: Maybe<Lounge>;
   /** The lounges invitations can be issued for. */
   lounges: Array<Lounge>;
+  /** One scan at a lounge door: staff, or that lounge's own devices (what `qrScanned` delivers). */
+  qrScan: Maybe<QrScan>;
 };
 
 
@@ -313,6 +315,11 @@ export type QueryInvitationArgs = {
 
 export type QueryLoungeArgs = {
   code: Scalars['String']['input'];
+};
+
+
+export type QueryQrScanArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type RegisterLoungeDeviceInput = {
@@ -330,6 +337,31 @@ export type ScanOutcome =
   | 'NOT_YET_VALID'
   | 'REVOKED'
   | 'WRONG_LOUNGE';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Every change of an invitation's status (ISSUED → USED, EXPIRED or REVOKED) as it happens, for staff with read
+   * access or the invited customer's own token (the app's live invitation card). Served by the gateway over
+   * graphql-ws on /graphql, from the moment of subscribing.
+   */
+  invitationStatusChanged: Invitation;
+  /**
+   * Every recorded scan at one lounge's doors, admitted or refused, for lounge staff or that lounge's own devices.
+   * Served by the gateway over graphql-ws on /graphql, from the moment of subscribing.
+   */
+  qrScanned: QrScan;
+};
+
+
+export type SubscriptionInvitationStatusChangedArgs = {
+  invitationId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionQrScannedArgs = {
+  loungeCode: Scalars['String']['input'];
+};
 
 export type ValidateQrInput = {
   /** One per physical scan, reused on retries of that scan. */
@@ -462,6 +494,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterLoungeDeviceInput: RegisterLoungeDeviceInput;
   ScanOutcome: ScanOutcome;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ValidateQrInput: ValidateQrInput;
 };
 
@@ -489,6 +522,7 @@ export type ResolversParentTypes = {
   QrValidation: QrValidationMapper;
   Query: Record<PropertyKey, never>;
   RegisterLoungeDeviceInput: RegisterLoungeDeviceInput;
+  Subscription: Record<PropertyKey, never>;
   ValidateQrInput: ValidateQrInput;
 };
 
@@ -623,6 +657,12 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   invitation?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType, RequireFields<QueryInvitationArgs, 'id'>>;
   lounge?: Resolver<Maybe<ResolversTypes['Lounge']>, ParentType, ContextType, RequireFields<QueryLoungeArgs, 'code'>>;
   lounges?: Resolver<Array<ResolversTypes['Lounge']>, ParentType, ContextType>;
+  qrScan?: Resolver<Maybe<ResolversTypes['QrScan']>, ParentType, ContextType, RequireFields<QueryQrScanArgs, 'id'>>;
+};
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  invitationStatusChanged?: SubscriptionResolver<ResolversTypes['Invitation'], "invitationStatusChanged", ParentType, ContextType, RequireFields<SubscriptionInvitationStatusChangedArgs, 'invitationId'>>;
+  qrScanned?: SubscriptionResolver<ResolversTypes['QrScan'], "qrScanned", ParentType, ContextType, RequireFields<SubscriptionQrScannedArgs, 'loungeCode'>>;
 };
 
 export type Resolvers<ContextType = Context> = {
@@ -642,5 +682,6 @@ export type Resolvers<ContextType = Context> = {
   QrScanEdge?: QrScanEdgeResolvers<ContextType>;
   QrValidation?: QrValidationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

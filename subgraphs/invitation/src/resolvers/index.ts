@@ -10,6 +10,7 @@ import {
   requirePageSize,
   requirePrivilege,
   requireUuid,
+  servedByTheGateway,
   toConnection,
 } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
@@ -31,6 +32,13 @@ function requireStaff(caller: Caller): void {
   if (isSelfServiceOnly(caller)) throw new ForbiddenError('Only staff see a lounge\'s invitations, scans and devices');
 }
 
+const isDeviceOf = (caller: Caller, loungeCode: string) => caller.roles.includes('LoungeDevice') && caller.loungeCode === loungeCode;
+
+/** A lounge's own door devices, or staff: who may watch a lounge's scans. */
+function requireLoungeWatcher(caller: Caller, loungeCode: string): void {
+  if (!isDeviceOf(caller, loungeCode)) requireStaff(caller);
+}
+
 const page = (first: number | null | undefined, after: string | null | undefined) => ({ limit: requirePageSize('first', first, 50, 200), after: after ?? null });
 
 export const resolvers: Resolvers<Context> = {
@@ -41,14 +49,24 @@ export const resolvers: Resolvers<Context> = {
       if (row) requireCustomerAccess(caller, row.customerId, Privilege.CustomerRead);
       return row;
     },
+    qrScan: async (_parent, { id }, { caller, loaders }) => {
+      const row = await loaders.scanById.load(requireUuid('id', id));
+      if (row) requireLoungeWatcher(caller, row.loungeCode);
+      return row;
+    },
     lounges: (_parent, _args, { caller, db }) => {
       requirePrivilege(caller, Privilege.CustomerRead);
       return listLounges(db);
     },
     lounge: (_parent, { code }, { caller, loaders }) => {
-      requirePrivilege(caller, Privilege.CustomerRead);
-      return loaders.loungeByCode.load(code.trim().toUpperCase());
+      const loungeCode = code.trim().toUpperCase();
+      if (!isDeviceOf(caller, loungeCode)) requirePrivilege(caller, Privilege.CustomerRead);
+      return loaders.loungeByCode.load(loungeCode);
     },
+  },
+  Subscription: {
+    invitationStatusChanged: { subscribe: servedByTheGateway },
+    qrScanned: { subscribe: servedByTheGateway },
   },
   Mutation: {
     issueInvitation: (_parent, { input }, { db, caller, events, requestId, traceparent, log }) => {
@@ -90,7 +108,7 @@ export const resolvers: Resolvers<Context> = {
       return toConnection(rows, p.limit, (i) => ({ at: i.validFrom, id: i.id }));
     },
     scans: async (lounge, { since, outcome, first, after }, { db, caller }) => {
-      requireStaff(caller);
+      requireLoungeWatcher(caller, lounge.code);
       const from = since ?? localDay(new Date(), lounge.timeZone).start;
       const p = page(first, after);
       const rows = await scansOfLounge(db, lounge.code, from, normaliseFilter(outcome), p);

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { signDevToken } from '@cmp/platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveClient, subscribe, subscribersReady, subscriptionCount } from '../../test/live-client.ts';
+import { bearer, eventually, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
+
+let t: TestPlatform;
+let admin: Record<string, string>;
+const clients: { dispose(): void | Promise<void> }[] = [];
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  admin = bearer(await t.token('Admin'));
+});
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  await t?.close();
+});
+
+const client = async (token: string | null) => {
+  const c = liveClient(t.url, token);
+  clients.push(c);
+  return c;
+};
+
+async function member(tier: string) {
+  const created = await post(t.url, 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
+    input: { type: 'INDIVIDUAL', firstName: 'Inés', lastName: 'Vidal', primaryEmail: `live.${randomUUID().slice(0, 8)}@example.com` },
+  }, admin);
+  const customerId = created.data.createCustomer.id as string;
+  const enrolled = await post(t.url, 'mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { tier } }', { input: { customerId, tier } }, admin);
+  expect(enrolled.errors).toBeUndefined();
+  return customerId;
+}
+
+async function invitation(customerId: string, loungeCode = 'MAD-VELAZQUEZ') {
+  const issued = await post(t.url, 'mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id qrCode { payload } } }', {
+    input: {
+      customerId,
+      loungeCode,
+      validFrom: new Date(Date.now() - 60_000).toISOString(),
+      validUntil: new Date(Date.now() + 3_600_000).toISOString(),
+      guests: 0,
+      flightNumber: 'IB3166',
+    },
+  }, admin);
+  expect(issued.errors).toBeUndefined();
+  return issued.data.issueInvitation as { id: string; qrCode: { payload: string } };
+}
+
+const scan = async (payload: string, loungeCode = 'MAD-VELAZQUEZ') =>
+  post(t.url, 'mutation($input: ValidateQrInput!) { validateQr(input: $input) { outcome } }', { input: { payload, idempotencyKey: randomUUID() } }, bearer(await t.token('LoungeDevice', { loungeCode })));
+
+describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
+  it('tells the customer app its invitation was used, with fields of invitation, customer and loyalty', async () => {
+    const customerId = await member('PLATINO');
+    const { id, qrCode } = await invitation(customerId);
+    const app = await client(await t.token('Customer', { customerId }));
+    const live = subscribe(
+      app,
+      `subscription Card($id: ID!) {
+        card: invitationStatusChanged(invitationId: $id) { id status ...Holder }
+      }
+      fragment Holder on Invitation { customer { id displayName loyalty { tier } } }`,
+      { id },
+    );
+    await subscribersReady(t.url, 'invitationStatusChanged', 1);
+    expect((await scan(qrCode.payload)).data.validateQr.outcome).toBe('ADMITTED');
+    const [result] = await live.received(1);
+    expect(result).toEqual({ data: { card: { id, status: 'USED', customer: { id: customerId, displayName: 'Inés Vidal', loyalty: { tier: 'PLATINO' } } } } });
+  });
+
+  it('shows a lounge its scans, and a customer timeline its new entries, as they happen', async () => {
+    const customerId = await member('ORO');
+    const staff = await client(await t.token('SupportAgent'));
+    const door = await client(await t.token('LoungeDevice', { loungeCode: 'MAD-DALI' }));
+    const scans = subscribe(staff, 'subscription { qrScanned(loungeCode: "mad-dali") { outcome loungeCode invitation { customer { id loyalty { tier } } } } }');
+    const doorScans = subscribe(door, 'subscription { qrScanned(loungeCode: "MAD-DALI") { outcome deviceId } }');
+    const timeline = subscribe(staff, 'subscription($c: ID!) { customerTimeline(customerId: $c) { type summary sourceType } }', { c: customerId });
+    await subscribersReady(t.url, 'qrScanned', 2);
+    await subscribersReady(t.url, 'customerTimeline', 1);
+
+    const { qrCode } = await invitation(customerId, 'MAD-DALI');
+    await scan(qrCode.payload, 'MAD-DALI');
+    const [seen] = await scans.received(1);
+    expect(seen.data.qrScanned).toEqual({ outcome: 'ADMITTED', loungeCode: 'MAD-DALI', invitation: { customer: { id: customerId, loyalty: { tier: 'ORO' } } } });
+    expect((await doorScans.received(1))[0].data.qrScanned.outcome).toBe('ADMITTED');
+
+    // The enrolment's entries may still be on their way when the subscription starts; what follows is in order.
+    const ofTheVisit = () => timeline.results.map((r) => r.data.customerTimeline).filter((e) => !['PROFILE', 'LOYALTY'].includes(e.type));
+    await eventually(async () => expect(ofTheVisit().map((e) => e.type)).toEqual(['INVITATION', 'LOUNGE_VISIT', 'INVITATION']));
+    // The only entry (guests: 0) used the invitation up: that is on the timeline too.
+    expect(ofTheVisit()[2].summary).toBe('Lounge invitation to MAD-DALI fully used');
+    await post(t.url, 'mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
+      input: { customerId, channel: 'CALL', direction: 'INBOUND', summary: 'Asked about the lounge opening hours' },
+    }, admin);
+    await eventually(async () => expect(ofTheVisit()[3]).toMatchObject({ type: 'COMMUNICATION', sourceType: 'Interaction' }));
+  });
+
+  it('lets no one watch what they may not read', async () => {
+    const mine = await member('ORO');
+    const other = await member('ORO');
+    const { id: otherInvitation } = await invitation(other);
+    const app = await client(await t.token('Customer', { customerId: mine }));
+    const foreignTimeline = subscribe(app, 'subscription($c: ID!) { customerTimeline(customerId: $c) { summary } }', { c: other });
+    const foreignCard = subscribe(app, 'subscription($i: ID!) { invitationStatusChanged(invitationId: $i) { status } }', { i: otherInvitation });
+    const lounge = subscribe(app, 'subscription { qrScanned(loungeCode: "MAD-VELAZQUEZ") { outcome } }');
+    const wrongDoor = subscribe(await client(await t.token('LoungeDevice', { loungeCode: 'MAD-DALI' })), 'subscription { qrScanned(loungeCode: "MAD-VELAZQUEZ") { outcome } }');
+    const unknown = subscribe(await client(await t.token('SupportAgent')), 'subscription { qrScanned(loungeCode: "XXX-NOPE") { outcome } }');
+    await expect.poll(() => [foreignTimeline, foreignCard, lounge, wrongDoor, unknown].every((s) => s.errors)).toBe(true);
+    for (const refused of [foreignTimeline, foreignCard, lounge, wrongDoor]) expect(refused.errors![0].extensions.code).toBe('FORBIDDEN');
+    expect(unknown.errors![0]).toMatchObject({ message: 'loungeCode XXX-NOPE was not found', extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it('answers a subscription sent over plain HTTP with a 400 that says where subscriptions are served', async () => {
+    const response = await post(t.url, 'subscription { qrScanned(loungeCode: "MAD-DALI") { id } }', {}, admin);
+    expect(response.status).toBe(400);
+    expect(response.errors![0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' } });
+    expect(response.errors![0]!.message).toMatch(/WebSocket.*graphql-ws/);
+  });
+
+  it('closes the connection with 4401 when the token expires', async () => {
+    const token = await signDevToken(t.settings, { roles: ['SupportAgent'], expiresIn: '2s' });
+    const closed = new Promise<number>((resolve) => {
+      const c = liveClient(t.url, token);
+      clients.push(c);
+      c.on('closed', (event) => resolve((event as { code: number }).code));
+      subscribe(c, 'subscription { qrScanned(loungeCode: "MAD-DALI") { id } }');
+    });
+    expect(await closed).toBe(4401);
+  });
+
+  it('disconnects a subscriber that falls behind (1013) instead of queueing without bound', async () => {
+    const door = liveClient(t.url, await t.token('LoungeDevice', { loungeCode: 'MAD-DALI' }));
+    clients.push(door);
+    const closed = new Promise<number>((resolve) => door.on('closed', (event) => resolve((event as { code: number }).code)));
+    const before = await subscriptionCount(t.url, 'qrScanned');
+    subscribe(door, 'subscription { qrScanned(loungeCode: "MAD-DALI") { id outcome } }');
+    await subscribersReady(t.url, 'qrScanned', before + 1);
+    // 150 events at once for a lounge: more than a subscriber may have waiting (100) while the first is read.
+    const scanId = randomUUID();
+    for (let i = 0; i < 150; i++) {
+      void t.platform.bus.publish({
+        specversion: '1.0',
+        id: randomUUID(),
+        source: 'cmp.invitation',
+        type: 'cmp.invitation.QrScanned',
+        subject: `Invitation/${randomUUID()}`,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { scanId, loungeCode: 'MAD-DALI' },
+      });
+    }
+    expect(await closed).toBe(1013);
+  });
+});
