@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signDevToken } from '@cmp/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { liveClient, subscribe, subscribersReady, subscriptionCount } from '../../test/live-client.ts';
 import { bearer, eventually, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
 
@@ -152,5 +153,136 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
       });
     }
     expect(await closed).toBe(1013);
+  });
+});
+
+/** A bare WebSocket speaking graphql-transport-ws by hand, to check the server's side of the protocol. */
+function rawSocket(protocol: string | null = 'graphql-transport-ws') {
+  const url = t.url.replace(/^http/, 'ws');
+  const socket = protocol ? new WebSocket(url, protocol) : new WebSocket(url);
+  const messages: any[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const opened = new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    messages,
+    closed,
+    async send(message: unknown) {
+      await opened;
+      socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    },
+    /** The next message of `type` (already received or still to come). */
+    message: (type: string, id?: string) =>
+      eventually(async () => {
+        const found = messages.find((m) => m.type === type && (id === undefined || m.id === id));
+        if (!found) throw new Error(`no ${type} yet: ${JSON.stringify(messages)}`);
+        return found;
+      }),
+    close: () => socket.close(),
+  };
+}
+
+describe('the graphql-ws protocol, black box against the gateway', () => {
+  const init = async (roles: Parameters<TestPlatform['token']>[0] = 'SupportAgent') => {
+    const s = rawSocket();
+    await s.send({ type: 'connection_init', payload: { authorization: `Bearer ${await t.token(roles)}` } });
+    await s.message('connection_ack');
+    return s;
+  };
+
+  it('closes a connection without the graphql-transport-ws subprotocol (4406)', async () => {
+    expect(await rawSocket(null).closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable' });
+  });
+
+  it('closes a connection that never sends connection_init (4408)', async () => {
+    const s = rawSocket();
+    await s.send({ type: 'ping' });
+    expect(await s.closed).toEqual({ code: 4408, reason: 'Connection initialisation timeout' });
+  });
+
+  it('closes an init without a token or with a bad one (4401), and one whose roles may not subscribe (4403)', async () => {
+    const anonymous = rawSocket();
+    await anonymous.send({ type: 'connection_init' });
+    expect((await anonymous.closed).code).toBe(4401);
+    const forged = rawSocket();
+    const token = await t.token('Admin');
+    await forged.send({ type: 'connection_init', payload: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } });
+    expect(await forged.closed).toMatchObject({ code: 4401, reason: expect.stringMatching(/^Unauthorized: The token was refused/) });
+    const analyst = rawSocket();
+    await analyst.send({ type: 'connection_init', payload: { token: await t.token('DataAnalyst') } });
+    expect(await analyst.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+  });
+
+  it('closes on a second connection_init (4429)', async () => {
+    const s = await init();
+    await s.send({ type: 'connection_init', payload: {} });
+    expect((await s.closed).code).toBe(4429);
+  });
+
+  it('closes on a subscribe before the acknowledgement (4401)', async () => {
+    const s = rawSocket();
+    await s.send({ id: '1', type: 'subscribe', payload: { query: '{ lounges { code } }' } });
+    expect((await s.closed).code).toBe(4401);
+  });
+
+  it('closes on a message that is not of the protocol (4400)', async () => {
+    const s = await init();
+    await s.send('{"type":"hello"}');
+    expect((await s.closed).code).toBe(4400);
+  });
+
+  it('closes when a subscription id is reused while it runs (4409)', async () => {
+    const s = await init();
+    const subscription = { id: 'same', type: 'subscribe', payload: { query: 'subscription { qrScanned(loungeCode: "MAD-DALI") { id } }' } };
+    await s.send(subscription);
+    await s.send(subscription);
+    expect(await s.closed).toEqual({ code: 4409, reason: 'Subscriber for same already exists' });
+  });
+
+  it('answers ping with pong, echoing the payload', async () => {
+    const s = await init();
+    await s.send({ type: 'ping', payload: { at: 42 } });
+    expect(await s.message('pong')).toEqual({ type: 'pong', payload: { at: 42 } });
+    s.close();
+  });
+
+  it('reports an invalid operation as an error message and keeps the connection', async () => {
+    const s = await init();
+    await s.send({ id: 'bad', type: 'subscribe', payload: { query: 'subscription { qrScanned(loungeCode: "MAD-DALI") { nope } }' } });
+    const error = await s.message('error', 'bad');
+    expect(error.payload[0].message).toBe('Cannot query field "nope" on type "QrScan".');
+    await s.send({ id: 'two', type: 'subscribe', payload: { query: 'subscription { qrScanned(loungeCode: "A") { id } qrScanned2: qrScanned(loungeCode: "B") { id } }' } });
+    expect((await s.message('error', 'two')).payload[0].message).toMatch(/must select only one top level field/);
+    await s.send({ type: 'ping' });
+    await s.message('pong');
+    s.close();
+  });
+
+  it('runs queries over the socket with the connection token, answering next then complete', async () => {
+    const s = await init();
+    await s.send({ id: 'q', type: 'subscribe', payload: { query: '{ lounge(code: "MAD-DALI") { code } }' } });
+    expect(await s.message('next', 'q')).toEqual({ id: 'q', type: 'next', payload: { data: { lounge: { code: 'MAD-DALI' } } } });
+    await s.message('complete', 'q');
+    s.close();
+  });
+
+  it('stops sending events after the client completes the subscription', async () => {
+    const s = await init('Admin');
+    const customerId = await member('ORO');
+    await s.send({ id: 'tl', type: 'subscribe', payload: { query: `subscription { customerTimeline(customerId: "${customerId}") { type } }` } });
+    await subscribersReady(t.url, 'customerTimeline', 1);
+    const before = await subscriptionCount(t.url, 'customerTimeline');
+    await s.send({ id: 'tl', type: 'complete' });
+    await eventually(async () => expect(await subscriptionCount(t.url, 'customerTimeline')).toBe(before - 1));
+    const seen = s.messages.length;
+    await post(t.url, 'mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
+      input: { customerId, channel: 'NOTE', direction: 'INBOUND', summary: 'After the subscription ended' },
+    }, admin);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(s.messages.slice(seen)).toEqual([]);
+    s.close();
   });
 });
