@@ -5,6 +5,7 @@ ENV NODE_ENV=development \
 WORKDIR /app
 RUN npm install --global pnpm@10.34.9
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+COPY patches patches/
 COPY platform/package.json platform/
 COPY gateway/package.json gateway/
 COPY schema/package.json schema/

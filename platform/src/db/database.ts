@@ -126,3 +126,15 @@ export async function executePrepared<T>(db: Database, query: SQL): Promise<T[]>
   const { sql: text, params } = new PgDialect().sqlToQuery(query);
   return client.unsafe(text, params, { prepare: true });
 }
+
+/**
+ * True for failures of the database connection itself (refused, reset, the server shutting down or restarting),
+ * as opposed to a statement the database rejected: worth waiting out, never a reason to give up on an event.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 6; current = current.cause as typeof current, depth++) {
+    const code = typeof current.code === 'string' ? current.code : '';
+    if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|CONNECT_TIMEOUT|57P0[1-3]|08\w{3})$/.test(code)) return true;
+  }
+  return false;
+}

@@ -12,6 +12,7 @@ import {
   type JetStreamManager,
   type NatsConnection,
 } from 'nats';
+import { isDatabaseUnavailable } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { ALL_EVENTS, type EventBus, type EventListener, type EventSubscription } from './bus.ts';
 import type { CloudEvent } from './envelope.ts';
@@ -42,7 +43,7 @@ const codec = JSONCodec<CloudEvent>();
  * is deduplicated by the stream. Each consumer is durable (one name, however many replicas; each event goes to one
  * of them) and takes one event at a time in stream order, acknowledging only after it applied it; a failure is
  * retried with backoff, and after `maxDeliver` attempts the event goes to `<namespace>-dlq.<consumer>` with
- * the error, and the consumer moves on.
+ * the error, and the consumer moves on. An unavailable database is waited out instead, however long it takes.
  */
 export class NatsEventBus implements EventBus {
   private readonly running = new Set<ConsumerMessages>();
@@ -187,6 +188,12 @@ export class NatsEventBus implements EventBus {
           message.ack();
         } catch (error) {
           const attempt = message.info.redeliveryCount;
+          // The consumer's database is down or restarting: wait it out, however long; that is no poison event.
+          if (isDatabaseUnavailable(error)) {
+            this.options.logger.warn({ err: error, consumer: durable, eventId: event.id }, 'database unavailable; event will be redelivered');
+            message.nak(delays[Math.min(attempt - 1, delays.length - 1)]);
+            continue;
+          }
           if (attempt >= maxDeliver) {
             const h = headers();
             h.set('cmp-consumer', durable);
