@@ -173,7 +173,8 @@ export class NatsEventBus implements EventBus {
       await this.jsm.consumers.update(this.stream, durable, config);
     }
     const consumer = await this.js.consumers.get(this.stream, durable);
-    const messages = await consumer.consume({ max_messages: 1 });
+    // A standing pull for many: with one unacknowledged event at a time the server sends the next as soon as the last is acked.
+    const messages = await consumer.consume({ max_messages: 256 });
     this.running.add(messages);
     const delays = this.options.retryDelaysMs ?? [200, 1_000, 5_000, 15_000];
     void (async () => {

@@ -1,4 +1,4 @@
-import { asc, eq, isNull, sql } from 'drizzle-orm';
+import { asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { advisoryLockKey, type Database } from '../db/database.ts';
 import type { OutboxTable } from '../db/outbox.ts';
 import type { Logger } from '../logger.ts';
@@ -38,9 +38,9 @@ export function toCloudEvent(row: OutboxRow): CloudEvent {
 }
 
 /**
- * Publishes committed outbox rows in id order and marks them sent. Delivery is at least once: a row is marked
- * only after the bus accepted it, and a failure stops the batch (so no later event of the same aggregate
- * overtakes it) and backs off exponentially. The advisory lock keeps replicas from relaying concurrently.
+ * Publishes committed outbox rows, in order per aggregate, and marks them sent. Delivery is at least once: a row
+ * is marked only after the bus accepted it, and a failure stops its aggregate (so no later event of the same
+ * aggregate overtakes it) and backs off exponentially. The advisory lock keeps replicas from relaying concurrently.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -52,7 +52,7 @@ export class OutboxRelay {
   private readonly maxBackoffMs: number;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.batchSize = options.batchSize ?? 100;
+    this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
   }
@@ -62,8 +62,9 @@ export class OutboxRelay {
   }
 
   /**
-   * Relays what is pending now, in id order. Stops at the first row the bus refuses, recording the attempt and
-   * the reason on that row; the rows before it stay marked as sent.
+   * Relays what is pending now: each aggregate's events in id order, aggregates in parallel. An aggregate whose
+   * event the bus refuses stops there (the attempt and the reason are recorded on that row) until the next try;
+   * everything published is marked as sent in one statement.
    */
   async drain(): Promise<{ published: number; failed: boolean }> {
     const { db, outbox, bus } = this.options;
@@ -71,24 +72,37 @@ export class OutboxRelay {
       const locked = await tx.execute(sql`select pg_try_advisory_xact_lock(${lockKey(this.options.lockName)}) as locked`);
       if (!resultRows<{ locked: boolean }>(locked)[0]?.locked) return { published: 0, failed: false };
       const pending = await tx.select().from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.id)).limit(this.batchSize);
-      let published = 0;
-      for (const entry of pending) {
-        const failure = await bus.publish(toCloudEvent(entry)).then(
-          () => null,
-          (error: unknown) => error as Error,
-        );
-        if (failure) {
-          this.options.logger.warn({ err: failure, outboxId: entry.id, type: entry.type }, 'event not delivered; will retry');
-          await tx
-            .update(outbox)
-            .set({ attempts: sql`${outbox.attempts} + 1`, lastError: failure.message.slice(0, 1000) })
-            .where(eq(outbox.id, entry.id));
-          return { published, failed: true };
-        }
-        await tx.update(outbox).set({ publishedAt: new Date() }).where(eq(outbox.id, entry.id));
-        published++;
+      // One chain per aggregate, in id order: an aggregate's events are published one after the other, and a
+      // failure stops its chain so nothing overtakes the event that failed. Different aggregates go in parallel.
+      const chains = new Map<string, OutboxRow[]>();
+      for (const row of pending) {
+        const key = `${row.aggregateType}/${row.aggregateId}`;
+        chains.set(key, [...(chains.get(key) ?? []), row]);
       }
-      return { published, failed: false };
+      const published: number[] = [];
+      const failures: { row: OutboxRow; error: Error }[] = [];
+      await Promise.all(
+        [...chains.values()].map(async (rows) => {
+          for (const row of rows) {
+            try {
+              await bus.publish(toCloudEvent(row));
+              published.push(row.id);
+            } catch (error) {
+              failures.push({ row, error: error as Error });
+              return;
+            }
+          }
+        }),
+      );
+      if (published.length > 0) await tx.update(outbox).set({ publishedAt: new Date() }).where(inArray(outbox.id, published));
+      for (const { row, error } of failures) {
+        this.options.logger.warn({ err: error, outboxId: row.id, type: row.type }, 'event not delivered; will retry');
+        await tx
+          .update(outbox)
+          .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.message.slice(0, 1000) })
+          .where(eq(outbox.id, row.id));
+      }
+      return { published: published.length, failed: failures.length > 0 };
     });
   }
 
