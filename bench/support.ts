@@ -42,7 +42,7 @@ export interface BenchPlatform {
   dataDir: string;
   /** Process id per service in the `processes` layout (the one process under `single`). */
   pids: Record<string, number>;
-  token(roles: Role[], extra?: { loungeCode?: string; subject?: string }): Promise<string>;
+  token(roles: Role[], extra?: { loungeCode?: string; subject?: string; customerId?: string }): Promise<string>;
   graphql(token: string, query: string, variables?: Record<string, unknown>): Promise<any>;
   stop(): void;
 }
@@ -72,7 +72,11 @@ export async function startBenchPlatform(
     DATABASE_POOL_SIZE: '20',
     ...extraEnv,
   };
-  const tsx = (script: string, ...args: string[]) => spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_PROFILE=<service> writes that service's CPU profile (processes layout) to BENCH_PROFILE_DIR.
+  const profile = (service: string | undefined) =>
+    process.env.BENCH_PROFILE && process.env.BENCH_PROFILE === service ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? 'bench/profiles'}`] : [];
+  const tsx = (script: string, ...args: string[]) =>
+    spawn(process.execPath, [...profile(args[0]), '--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   let children: Record<string, ChildProcess>;
   if (layout === 'processes') {
     const migrate = tsx('scripts/migrate.ts');
@@ -95,7 +99,8 @@ export async function startBenchPlatform(
     settings,
     dataDir,
     pids: Object.fromEntries(Object.entries(children).map(([name, child]) => [name, child.pid!])),
-    token: (roles, extra = {}) => signDevToken(settings, { roles, subject: extra.subject ?? 'bench', loungeCode: extra.loungeCode ?? null, expiresIn: '1h' }),
+    token: (roles, extra = {}) =>
+      signDevToken(settings, { roles, subject: extra.subject ?? 'bench', loungeCode: extra.loungeCode ?? null, customerId: extra.customerId ?? null, expiresIn: '1h' }),
     async graphql(token, query, variables = {}) {
       const response = await fetch(urlOf('gateway'), {
         method: 'POST',
