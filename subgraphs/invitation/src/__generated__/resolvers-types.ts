@@ -133,7 +133,7 @@ export type Lounge = {
   occupancy: LoungeOccupancy;
   /** Local time, e.g. 05:00-23:00. */
   openingHours: Scalars['String']['output'];
-  /** Scans at this lounge after `since` (default: the start of today, local), newest first. */
+  /** Scans at this lounge after `since` (default: the start of today, local), newest first (staff and the lounge's own devices). */
   scans: QrScanConnection;
   terminal: Scalars['String']['output'];
   /** IANA time zone of the airport; a lounge's day is its local day. */
@@ -299,7 +299,7 @@ export type Query = {
   __typename?: 'Query';
   /** An invitation by id: staff with read access, or the invited customer's own token. */
   invitation: Maybe<Invitation>;
-  /** One lounge with its day: invitations, scans, occupancy and devices (lounge staff). */
+  /** One lounge with its day: invitations, scans, occupancy and devices (lounge staff; a lounge's own devices see it and its scans). */
   lounge: Maybe<Lounge>;
   /** The lounges invitations can be issued for. */
   lounges: Array<Lounge>;
