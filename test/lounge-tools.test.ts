@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, post, startTestPlatform, type TestPlatform } from './platform-harness.ts';
+import { bearer, enrolledMember, invitationFor, startTestPlatform, type TestPlatform } from './platform-harness.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const exec = promisify(execFile);
@@ -32,23 +32,8 @@ describe('the lounge device simulator', () => {
 
   it('reads the QR from a PNG file, asks the gateway as the door would, and prints the outcome', async () => {
     const admin = bearer(await t.token('Admin'));
-    const created = await post(t.url, 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
-      input: { type: 'INDIVIDUAL', firstName: 'Pablo', lastName: 'Iglesias', primaryEmail: `pablo.${Date.now()}@example.com` },
-    }, admin);
-    const customerId = created.data.createCustomer.id;
-    await post(t.url, 'mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { id } }', { input: { customerId, tier: 'ORO' } }, admin);
-    const issued = await post(t.url, 'mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id qrCode { payload pngBase64 } } }', {
-      input: {
-        customerId,
-        loungeCode: 'MAD-GOYA',
-        validFrom: new Date(Date.now() - 60_000).toISOString(),
-        validUntil: new Date(Date.now() + 3_600_000).toISOString(),
-        guests: 1,
-        flightNumber: 'IB6275',
-      },
-    }, admin);
-    expect(issued.errors).toBeUndefined();
-    const { id, qrCode } = issued.data.issueInvitation;
+    const customerId = await enrolledMember(t.url, admin, 'ORO', { firstName: 'Pablo', lastName: 'Iglesias' });
+    const { id, qrCode } = await invitationFor(t.url, admin, customerId, { loungeCode: 'MAD-GOYA', guests: 1 });
     const image = path.join(t.dataDir, 'invitation.png');
     await writeFile(image, Buffer.from(qrCode.pngBase64, 'base64'));
 

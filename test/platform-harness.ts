@@ -81,3 +81,34 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000):
     }
   }
 }
+
+/** A customer created and enrolled in loyalty at `tier` through the gateway; returns its id. */
+export async function enrolledMember(url: string, headers: Record<string, string>, tier: string, name = { firstName: 'Inés', lastName: 'Vidal' }): Promise<string> {
+  const created = await post(url, 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
+    input: { type: 'INDIVIDUAL', ...name, primaryEmail: `member.${Math.random().toString(36).slice(2, 10)}@example.com` },
+  }, headers);
+  const customerId = created.data.createCustomer.id as string;
+  const enrolled = await post(url, 'mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { tier } }', { input: { customerId, tier } }, headers);
+  if (enrolled.errors) throw new Error(JSON.stringify(enrolled.errors));
+  return customerId;
+}
+
+/** A lounge invitation valid from a minute ago for an hour; returns its id and QR (payload and PNG). */
+export async function invitationFor(
+  url: string,
+  headers: Record<string, string>,
+  customerId: string,
+  input: { loungeCode: string; guests: number; flightNumber?: string },
+): Promise<{ id: string; qrCode: { payload: string; pngBase64: string } }> {
+  const issued = await post(url, 'mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id qrCode { payload pngBase64 } } }', {
+    input: {
+      customerId,
+      validFrom: new Date(Date.now() - 60_000).toISOString(),
+      validUntil: new Date(Date.now() + 3_600_000).toISOString(),
+      flightNumber: 'IB6275',
+      ...input,
+    },
+  }, headers);
+  if (issued.errors) throw new Error(JSON.stringify(issued.errors));
+  return issued.data.issueInvitation;
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveClient, subscribe, subscribersReady } from './live-client.ts';
-import { bearer, eventually, post, startTestPlatform, type TestPlatform } from './platform-harness.ts';
+import { bearer, enrolledMember, eventually, invitationFor, post, startTestPlatform, type TestPlatform } from './platform-harness.ts';
 
 const natsUrl = inject('cmpNatsUrl');
 const root = path.resolve(import.meta.dirname, '..');
@@ -64,23 +64,8 @@ describe('subscriptions across gateway replicas', () => {
 
   it('delivers a scan made through replica A to a subscriber of replica B within a second, with customer, loyalty and invitation fields', async () => {
     const admin = bearer(await t.token('Admin'));
-    const created = await post(t.url, 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
-      input: { type: 'INDIVIDUAL', firstName: 'Marta', lastName: 'Quiroga', primaryEmail: `replica.${randomUUID().slice(0, 8)}@example.com` },
-    }, admin);
-    const customerId = created.data.createCustomer.id as string;
-    await post(t.url, 'mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { tier } }', { input: { customerId, tier: 'INFINITA' } }, admin);
-    const issued = await post(t.url, 'mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id qrCode { payload } } }', {
-      input: {
-        customerId,
-        loungeCode: 'MAD-DALI',
-        validFrom: new Date(Date.now() - 60_000).toISOString(),
-        validUntil: new Date(Date.now() + 3_600_000).toISOString(),
-        guests: 1,
-        flightNumber: 'IB6275',
-      },
-    }, admin);
-    expect(issued.errors).toBeUndefined();
-    const { id, qrCode } = issued.data.issueInvitation;
+    const customerId = await enrolledMember(t.url, admin, 'INFINITA', { firstName: 'Marta', lastName: 'Quiroga' });
+    const { id, qrCode } = await invitationFor(t.url, admin, customerId, { loungeCode: 'MAD-DALI', guests: 1 });
 
     const client = liveClient(urlB, await t.token('SupportAgent'));
     clients.push(client);

@@ -3,7 +3,7 @@ import { signDevToken } from '@cmp/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveClient, subscribe, subscribersReady, subscriptionCount } from '../../test/live-client.ts';
-import { bearer, eventually, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
+import { bearer, enrolledMember, eventually, invitationFor, post, startTestPlatform, type TestPlatform } from '../../test/platform-harness.ts';
 
 let t: TestPlatform;
 let admin: Record<string, string>;
@@ -24,30 +24,8 @@ const client = async (token: string | null) => {
   return c;
 };
 
-async function member(tier: string) {
-  const created = await post(t.url, 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
-    input: { type: 'INDIVIDUAL', firstName: 'Inés', lastName: 'Vidal', primaryEmail: `live.${randomUUID().slice(0, 8)}@example.com` },
-  }, admin);
-  const customerId = created.data.createCustomer.id as string;
-  const enrolled = await post(t.url, 'mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { tier } }', { input: { customerId, tier } }, admin);
-  expect(enrolled.errors).toBeUndefined();
-  return customerId;
-}
-
-async function invitation(customerId: string, loungeCode = 'MAD-VELAZQUEZ') {
-  const issued = await post(t.url, 'mutation($input: IssueInvitationInput!) { issueInvitation(input: $input) { id qrCode { payload } } }', {
-    input: {
-      customerId,
-      loungeCode,
-      validFrom: new Date(Date.now() - 60_000).toISOString(),
-      validUntil: new Date(Date.now() + 3_600_000).toISOString(),
-      guests: 0,
-      flightNumber: 'IB3166',
-    },
-  }, admin);
-  expect(issued.errors).toBeUndefined();
-  return issued.data.issueInvitation as { id: string; qrCode: { payload: string } };
-}
+const member = (tier: string) => enrolledMember(t.url, admin, tier);
+const invitation = (customerId: string, loungeCode = 'MAD-VELAZQUEZ') => invitationFor(t.url, admin, customerId, { loungeCode, guests: 0, flightNumber: 'IB3166' });
 
 const scan = async (payload: string, loungeCode = 'MAD-VELAZQUEZ') =>
   post(t.url, 'mutation($input: ValidateQrInput!) { validateQr(input: $input) { outcome } }', { input: { payload, idempotencyKey: randomUUID() } }, bearer(await t.token('LoungeDevice', { loungeCode })));
