@@ -33,7 +33,8 @@ describe('embedded mode', () => {
     } finally {
       await second.close();
     }
-  });
+    // Two cold starts of five embedded databases, while the rest of the suite runs beside it.
+  }, 120_000);
 });
 
 describe('pnpm token', () => {
