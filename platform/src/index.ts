@@ -18,6 +18,7 @@ export * from './validation.ts';
 export * from './events/bus.ts';
 export * from './events/nats-bus.ts';
 export * from './events/consumer.ts';
+export * from './events/customer-merged.ts';
 export * from './events/envelope.ts';
 export * from './events/relay.ts';
 export * from './loaders.ts';

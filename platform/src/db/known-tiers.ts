@@ -30,11 +30,11 @@ export async function rememberTier(db: Executor, table: KnownTiersTable, custome
     });
 }
 
-/** The consumer that keeps `table` current from LoyaltyMemberEnrolled and LoyaltyTierChanged; idempotent. */
+/** The consumer that keeps `table` current from loyalty's enrolments, tier changes and account merges; idempotent. */
 export function knownTierConsumer(name: string, table: KnownTiersTable): EventConsumer {
   return {
     name,
-    types: ['cmp.loyalty.LoyaltyMemberEnrolled', 'cmp.loyalty.LoyaltyTierChanged'],
+    types: ['cmp.loyalty.LoyaltyMemberEnrolled', 'cmp.loyalty.LoyaltyTierChanged', 'cmp.loyalty.LoyaltyAccountMerged'],
     async handle(db, event) {
       const data = event.data as { tier?: string; toTier?: string };
       const tier = data.toTier ?? data.tier;

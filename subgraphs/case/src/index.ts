@@ -1,8 +1,8 @@
-import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { customerMergedConsumer, defineSubgraph, knownTierConsumer } from '@cmp/platform';
 import { configureAttachments } from './attachments/attachments.ts';
 import { attachmentRoutes } from './attachments/routes.ts';
 import { LocalBlobStore, S3BlobStore } from './attachments/store.ts';
-import { knownTiers, outbox } from './db/schema.ts';
+import { cases, knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
 import { seedSlaPolicies } from './domain/sla.ts';
@@ -15,7 +15,11 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   createLoaders,
   outbox,
   // Each member's tier, so cases route by it without asking loyalty.
-  consumers: [knownTierConsumer('case.known-tiers', knownTiers)],
+  consumers: [
+    knownTierConsumer('case.known-tiers', knownTiers),
+    // A merged customer's complaints and cases (with their claims, comments and files) belong to the target.
+    customerMergedConsumer('case.customer-merged', [{ table: cases, customerId: cases.customerId }]),
+  ],
   configure: (settings) => configureCompensation(settings.compensation),
   seedReferenceData: (db) => seedSlaPolicies(db),
   start: async ({ db, settings, logger }) => {

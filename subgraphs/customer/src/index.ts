@@ -1,5 +1,5 @@
-import { defineSubgraph } from '@cmp/platform';
-import { outbox } from './db/schema.ts';
+import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { knownTiers, outbox } from './db/schema.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -8,6 +8,8 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  // Loyalty's tier changes update the segmentation inputs kept here.
+  consumers: [knownTierConsumer('customer.loyalty-tiers', knownTiers)],
   constraintErrors: {
     customers_primary_email_key: {
       code: 'CUST-002',

@@ -1,13 +1,19 @@
-import { defineSubgraph, type EventConsumer } from '@cmp/platform';
+import { customerMergedConsumer, defineSubgraph, type EventConsumer } from '@cmp/platform';
 import { crmWebhookConsumer } from './connectors/crm-webhook.ts';
 import { historyFeedConsumer } from './connectors/history-feed.ts';
-import { outbox } from './db/schema.ts';
+import { followUpTasks, interactions, outbox, timelineEntries } from './db/schema.ts';
 import { followUpConsumer } from './events/follow-up-consumer.ts';
 import { timelineConsumer } from './events/timeline-consumer.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
-const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer];
+// A merged customer's communications, timeline and follow-ups belong to the target.
+const mergeConsumer = customerMergedConsumer('interaction.customer-merged', [
+  { table: interactions, customerId: interactions.customerId },
+  { table: timelineEntries, customerId: timelineEntries.customerId },
+  { table: followUpTasks, customerId: followUpTasks.customerId },
+]);
+const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer];
 const consumers: EventConsumer[] = [...ALWAYS];
 
 export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {

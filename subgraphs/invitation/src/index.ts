@@ -1,6 +1,6 @@
-import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { customerMergedConsumer, defineSubgraph, knownTierConsumer } from '@cmp/platform';
 import { upsertLounges } from './db/invitations.repo.ts';
-import { knownTiers, outbox } from './db/schema.ts';
+import { invitations, knownTiers, outbox } from './db/schema.ts';
 import { startExpiryJob } from './domain/lifecycle.ts';
 import { SEEDED_LOUNGES } from './domain/lounges.ts';
 import { ScanRecorder } from './domain/scan-recorder.ts';
@@ -14,7 +14,11 @@ export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   createLoaders,
   outbox,
   // The last tier of every member, for eligibility while loyalty cannot answer.
-  consumers: [knownTierConsumer('invitation.known-tiers', knownTiers)],
+  consumers: [
+    knownTierConsumer('invitation.known-tiers', knownTiers),
+    // A merged customer's invitations (and so their scans) belong to the target.
+    customerMergedConsumer('invitation.customer-merged', [{ table: invitations, customerId: invitations.customerId }]),
+  ],
   seedReferenceData: (db) => upsertLounges(db, SEEDED_LOUNGES),
   start: async ({ db, settings, logger }) => {
     const recorder = new ScanRecorder(db, logger.child({ component: 'scan-recorder' }));

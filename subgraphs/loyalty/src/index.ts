@@ -1,6 +1,7 @@
 import { defineSubgraph } from '@cmp/platform';
 import { configureExternalLoyalty } from './adapters/external-loyalty.ts';
 import { outbox } from './db/schema.ts';
+import { customerMergedConsumer } from './domain/merge.ts';
 import { eligibilityRoutes } from './http/eligibility-route.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -10,6 +11,7 @@ export const loyaltySubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  consumers: [customerMergedConsumer],
   configure: (settings) => {
     configureExternalLoyalty(settings.externalLoyalty);
   },

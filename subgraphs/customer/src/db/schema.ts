@@ -1,4 +1,4 @@
-import { defineOutbox } from '@cmp/platform';
+import { defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -46,3 +46,6 @@ export type CustomerRow = typeof customers.$inferSelect;
 export type NewCustomerRow = typeof customers.$inferInsert;
 
 export const outbox = defineOutbox(customerSchema);
+
+/** Each customer's loyalty tier, kept from loyalty's events: an input of the customer's segmentation. */
+export const knownTiers = defineKnownTiers(customerSchema);

@@ -7,6 +7,14 @@ type Describe = (data: Record<string, unknown>) => string;
 /** How each other subgraph's event reads on the customer's timeline. */
 const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe }> = {
   'cmp.customer.CustomerCreated': { type: 'PROFILE', describe: (d) => `Customer ${d.customerNumber} created` },
+  'cmp.customer.CustomerMerged': { type: 'PROFILE', describe: (d) => `Customer ${d.sourceCustomerNumber ?? d.sourceCustomerId} merged into this record` },
+  'cmp.loyalty.LoyaltyAccountMerged': {
+    type: 'LOYALTY',
+    describe: (d) =>
+      d.mode === 'MOVED'
+        ? `Loyalty account ${d.memberNumber} moved here from a merged record`
+        : `${Number(d.aviosMoved).toLocaleString('en')} Avios and ${d.elitePointsMoved} Elite Points moved here from merged account ${d.sourceMemberNumber}`,
+  },
   'cmp.loyalty.LoyaltyMemberEnrolled': {
     type: 'LOYALTY',
     describe: (d) => `Joined Club Iberia Plus at ${d.tier} (${d.memberNumber})`,
