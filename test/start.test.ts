@@ -9,6 +9,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cmp-start-'));
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
+// One cold start of the whole platform, beside the rest of the suite: more than the default 30 s on a busy box.
 it('starts the whole platform with one command, seeds demo data, prints the explorer URL and stops cleanly on SIGTERM', async () => {
   const ports = { PORT: '0', CUSTOMER_PORT: '0', INTERACTION_PORT: '0', CASE_PORT: '0', INVITATION_PORT: '0', LOYALTY_PORT: '0' };
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
@@ -42,4 +43,4 @@ it('starts the whole platform with one command, seeds demo data, prints the expl
   }
   const [code] = await Promise.race([once(child, 'exit'), new Promise((_, reject) => setTimeout(() => reject(new Error('did not stop within 15 s')), 15_000))]) as [number];
   expect(code).toBe(0);
-});
+}, 120_000);

@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ALL_EVENTS, type CloudEvent, type EventConsumer } from '@cmp/platform';
+import { TIMELINE_ENTRY_ADDED } from '../domain/timeline.ts';
 
 /** `<dir>/2026/11/25/14.ndjson` for an event of 14:xx UTC on 25 November 2026. */
 export function feedFile(dir: string, event: CloudEvent): string {
@@ -19,6 +20,8 @@ export function historyFeedConsumer(dir: string): EventConsumer {
     name: 'interaction.history-feed',
     types: [ALL_EVENTS],
     async handle(_db, event) {
+      // The timeline's own announcements repeat what the feed already holds.
+      if (event.type === TIMELINE_ENTRY_ADDED) return;
       const file = feedFile(dir, event);
       await mkdir(path.dirname(file), { recursive: true });
       await appendFile(file, `${JSON.stringify(event)}\n`, { flag: 'a' });
