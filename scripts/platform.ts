@@ -4,6 +4,7 @@ import {
   NatsEventBus,
   OutboxRelay,
   createLogger,
+  nudgeOutbox,
   type EventBus,
   createTokenVerifier,
   openDatabase,
@@ -46,7 +47,14 @@ export function startEventDelivery(
 ): OutboxRelay[] {
   for (const { definition, database } of wiring) {
     for (const consumer of definition.consumers ?? []) {
-      bus.subscribe({ consumer: consumer.name, types: consumer.types, handler: (event) => consumer.handle(database.db, event) });
+      bus.subscribe({
+        consumer: consumer.name,
+        types: consumer.types,
+        handler: async (event) => {
+          await consumer.handle(database.db, event);
+          nudgeOutbox(definition.name); // what the consumer recorded in turn goes out now
+        },
+      });
     }
   }
   return wiring.map(({ definition, database }) => {

@@ -20,6 +20,19 @@ export interface OutboxRelayOptions {
 
 const lockKey = (name: string) => advisoryLockKey(`cmp-relay:${name}`);
 
+/** Relays of this process by subgraph, so that whoever just committed events can wake its relay. */
+const relaysByName = new Map<string, Set<OutboxRelay>>();
+
+/**
+ * Tells this process's relay of `name` that events were just committed, so they go out now rather than at the
+ * next poll (a mutation's events, a consumer's own events). Other replicas still find them by polling.
+ */
+export function nudgeOutbox(name: string): void {
+  for (const relay of relaysByName.get(name) ?? []) relay.nudge();
+}
+
+const NUDGE_DELAY_MS = 5;
+
 export type OutboxRow = OutboxTable['$inferSelect'];
 
 export function toCloudEvent(row: OutboxRow): CloudEvent {
@@ -47,6 +60,7 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failures = 0;
+  private nudged = false;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
@@ -58,7 +72,20 @@ export class OutboxRelay {
   }
 
   start(): void {
+    if (!relaysByName.has(this.options.lockName)) relaysByName.set(this.options.lockName, new Set());
+    relaysByName.get(this.options.lockName)!.add(this);
     this.schedule(0);
+  }
+
+  /** Drains soon (within a few milliseconds, so a burst of commits goes out together) unless backing off. */
+  nudge(): void {
+    if (this.stopped || this.failures > 0) return;
+    if (this.running) {
+      this.nudged = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.schedule(NUDGE_DELAY_MS);
   }
 
   /**
@@ -131,11 +158,14 @@ export class OutboxRelay {
       return;
     }
     this.failures = 0;
-    this.schedule(outcome.published === this.batchSize ? 0 : this.pollIntervalMs);
+    const again = outcome.published === this.batchSize || this.nudged;
+    this.nudged = false;
+    this.schedule(again ? 0 : this.pollIntervalMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    relaysByName.get(this.options.lockName)?.delete(this);
     clearTimeout(this.timer);
     await this.running;
   }

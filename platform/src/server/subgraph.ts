@@ -18,6 +18,7 @@ import type { Settings, SubgraphName } from '../config.ts';
 import type { Database, DatabaseHandle } from '../db/database.ts';
 import type { EventContext, OutboxTable } from '../db/outbox.ts';
 import type { EventConsumer } from '../events/consumer.ts';
+import { nudgeOutbox } from '../events/relay.ts';
 import { createErrorFormatter, type ConstraintError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { errorReportingPlugin } from './apollo-plugins.ts';
@@ -122,6 +123,16 @@ export function createSubgraphApollo<TLoaders>(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       errorReportingPlugin(logger),
+      {
+        // A mutation's events go out as soon as it answers, not at the relay's next poll.
+        async requestDidStart() {
+          return {
+            async willSendResponse({ operation }) {
+              if (operation?.operation === 'mutation') nudgeOutbox(definition.name);
+            },
+          };
+        },
+      },
       ...(options.plugins ?? []),
     ],
   });
