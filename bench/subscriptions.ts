@@ -12,13 +12,14 @@
  * clients connected to after they all subscribed, divided by their number.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import { JSONCodec, connect } from 'nats';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { readKeyRing } from '@cmp/subgraph-invitation/qr-keys';
-import { databaseUrl, percentile, startBenchPlatform, urlOf } from './support.ts';
+import { cpuMeter, databaseUrl, percentile, startBenchPlatform, urlOf } from './support.ts';
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 2_000);
 const rate = Number(process.env.BENCH_RATE ?? 200);
@@ -103,6 +104,10 @@ const js = nc.jetstream();
 const codec = JSONCodec();
 let sent = 0;
 const cpuBefore = cpuMs();
+const meter = cpuMeter(platform.pids);
+// This process holds every client: its own event-loop delay is part of each measured latency.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const started = Date.now();
 for (let tick = 0; Date.now() - started < seconds * 1_000; tick++) {
   const due = Math.floor(((tick + 1) * rate) / 100) - Math.floor((tick * rate) / 100);
@@ -130,6 +135,7 @@ for (let tick = 0; Date.now() - started < seconds * 1_000; tick++) {
 }
 for (let i = 0; received < sent && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
 const gatewayCpu = cpuMs() - cpuBefore;
+const cpu = meter(sent);
 const loaded = await gatewayMemory();
 
 latencies.sort((a, b) => a - b);
@@ -147,6 +153,7 @@ console.table([
     'p99 ms': percentile(latencies, 99),
     'max ms': latencies.at(-1),
     'gateway cpu ms/event': Number((gatewayCpu / Math.max(1, sent)).toFixed(2)),
+    'load generator loop delay p99 ms': Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
   },
 ]);
 console.table([
@@ -158,6 +165,7 @@ console.table([
     'KiB heap per idle subscription': Number(((idle.heap - before.heap) / subscribers / 1024).toFixed(1)),
   },
 ]);
+console.table([Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k.replace('cpu ms/req', 'cpu ms/event'), v]))]);
 console.log(`node ${process.version}, one process per service, NATS ${natsUrl}, ${seconds} s; each subscriber its own connection`);
 await Promise.all(clients.map((c) => c.dispose()));
 await nc.close();
