@@ -7,7 +7,6 @@ import {
   hasPrivilege,
   traceparentFrom,
   type Caller,
-  type CloudEvent,
   type EventBus,
   type Logger,
   type TokenVerifier,
@@ -15,8 +14,6 @@ import {
 import type {
   DocumentNode,
   ExecutionResult,
-  FieldNode,
-  FragmentDefinitionNode,
   GraphQLError as GraphQLErrorType,
   GraphQLSchema,
   OperationDefinitionNode,
@@ -26,7 +23,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import pLimit from 'p-limit';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayContext } from './context.ts';
-import { LIVE_EVENT_TYPES, LIVE_FIELDS, type LiveField } from './live-fields.ts';
+import { LIVE_EVENT_TYPES, LIVE_FIELDS, entityQuery } from './live-fields.ts';
+import { LiveStream } from './live-stream.ts';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -59,7 +57,7 @@ export interface SubscriptionLimits {
  * the same build here keeps schemas and errors of one realm (a bundler or test runner that prefers graphql's ES
  * module build would otherwise hand them objects they refuse).
  */
-const { GraphQLError, Kind, getOperationAST, parse, print, validate, visit } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { GraphQLError, Kind, getOperationAST, parse, print, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 const DEFAULT_LIMITS: SubscriptionLimits = {
   perConnection: 50,
@@ -109,114 +107,6 @@ const reason = (text: string) => (Buffer.byteLength(text) <= 120 ? text : `${Buf
 const maySubscribe = (caller: Caller) => hasPrivilege(caller, Privilege.CustomerRead) || caller.roles.includes('LoungeDevice');
 
 /**
- * The query that reads one event's entity with the client's own selection, fragments and variables: the
- * subscription `subscription S($c: ID!) { t: customerTimeline(customerId: $c) { id summary } }` becomes
- * `query S($liveEntityId: ID!) { t: timelineEntry(id: $liveEntityId) { id summary } }`.
- */
-function entityQuery(document: DocumentNode, operation: OperationDefinitionNode, root: FieldNode, live: LiveField): string {
-  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
-  const used = new Set<string>();
-  const collect = { Variable: (node: { name: { value: string } }) => void used.add(node.name.value) };
-  if (root.selectionSet) visit(root.selectionSet, collect);
-  for (const fragment of fragments) visit(fragment, collect);
-  const query: OperationDefinitionNode = {
-    ...operation,
-    operation: 'query' as OperationDefinitionNode['operation'],
-    variableDefinitions: [
-      {
-        kind: Kind.VARIABLE_DEFINITION,
-        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'liveEntityId' } },
-        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
-      },
-      ...(operation.variableDefinitions ?? []).filter((v) => used.has(v.variable.name.value)),
-    ],
-    selectionSet: {
-      kind: Kind.SELECTION_SET,
-      selections: [
-        {
-          ...root,
-          name: { kind: Kind.NAME, value: live.entityField },
-          alias: root.alias ?? { kind: Kind.NAME, value: root.name.value },
-          arguments: [
-            {
-              kind: Kind.ARGUMENT,
-              name: { kind: Kind.NAME, value: 'id' },
-              value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'liveEntityId' } },
-            },
-          ],
-        },
-      ],
-    },
-  };
-  return print({ kind: Kind.DOCUMENT, definitions: [query, ...fragments] });
-}
-
-/**
- * A subscriber's stream: events queue here as the bus delivers them and are turned into results one at a time,
- * in order, when graphql-ws asks for the next. An async generator cannot be stopped while it waits, so this is
- * the iterator protocol by hand: `return()` ends a waiting `next()` at once.
- */
-class LiveStream implements AsyncGenerator<ExecutionResult> {
-  private readonly queue: CloudEvent[] = [];
-  private waiting: ((event: CloudEvent | null) => void) | null = null;
-  private done = false;
-
-  constructor(
-    private readonly resolve: (event: CloudEvent) => Promise<ExecutionResult | null>,
-    private readonly maxPending: number,
-    private readonly onOverflow: () => void,
-    private readonly onEnd: () => void,
-  ) {}
-
-  push(event: CloudEvent): void {
-    if (this.done) return;
-    if (this.waiting) {
-      const wake = this.waiting;
-      this.waiting = null;
-      wake(event);
-    } else if (this.queue.length >= this.maxPending) {
-      this.onOverflow();
-    } else {
-      this.queue.push(event);
-    }
-  }
-
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    while (!this.done) {
-      const event = this.queue.shift() ?? (await new Promise<CloudEvent | null>((wake) => (this.waiting = wake)));
-      if (!event || this.done) break;
-      const result = await this.resolve(event);
-      if (result && !this.done) return { value: result, done: false };
-    }
-    return { value: undefined, done: true };
-  }
-
-  async return(): Promise<IteratorResult<ExecutionResult>> {
-    if (!this.done) {
-      this.done = true;
-      this.queue.length = 0;
-      this.waiting?.(null);
-      this.waiting = null;
-      this.onEnd();
-    }
-    return { value: undefined, done: true };
-  }
-
-  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
-    await this.return();
-    throw error;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
-  }
-}
-
-/**
  * graphql-ws on the gateway's `/graphql`. The client authenticates in `connection_init`; each subscription is
  * checked once with the subscriber's token (the owning subgraph's probe query), then listens for its event and,
  * for each one, reads the event's entity through the gateway's own execution with that token, so any subgraph's
@@ -261,7 +151,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Run
    * client as the protocol's `error` message.
    */
   async function prepare(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, caller: Caller, extra: SocketExtra): Promise<LiveStream | readonly GraphQLErrorType[]> {
-    const root = operation.selectionSet.selections[0] as FieldNode; // validation allows exactly one root field
+    // Validation has made sure there is exactly one root field; it has to be written out, not in a fragment.
+    const root = operation.selectionSet.selections[0]!;
+    if (root.kind !== Kind.FIELD) return refusal('Select the subscription field itself, not through a fragment', 'BAD_REQUEST');
     const live = LIVE_FIELDS[root.name.value];
     if (!live) return refusal(`${root.name.value} is not a subscription this gateway serves`, 'BAD_REQUEST');
     if ((extra.open ?? 0) >= limits.perConnection) return refusal(`At most ${limits.perConnection} subscriptions per connection`, 'BAD_REQUEST');

@@ -239,6 +239,15 @@ describe('the graphql-ws protocol, black box against the gateway', () => {
     s.close();
   });
 
+  it('refuses a subscription field reached through a fragment, keeping the connection', async () => {
+    const s = await init();
+    await s.send({ id: 'f', type: 'subscribe', payload: { query: 'subscription { ...Door } fragment Door on Subscription { qrScanned(loungeCode: "MAD-DALI") { id } }' } });
+    expect((await s.message('error', 'f')).payload[0]).toMatchObject({ message: 'Select the subscription field itself, not through a fragment', extensions: { code: 'BAD_REQUEST' } });
+    await s.send({ type: 'ping' });
+    await s.message('pong');
+    s.close();
+  });
+
   it('runs queries over the socket with the connection token, answering next then complete', async () => {
     const s = await init();
     await s.send({ id: 'q', type: 'subscribe', payload: { query: '{ lounge(code: "MAD-DALI") { code } }' } });
