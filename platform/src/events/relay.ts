@@ -104,7 +104,9 @@ export class OutboxRelay {
       const chains = new Map<string, OutboxRow[]>();
       for (const row of pending) {
         const key = `${row.aggregateType}/${row.aggregateId}`;
-        chains.set(key, [...(chains.get(key) ?? []), row]);
+        const chain = chains.get(key);
+        if (chain) chain.push(row);
+        else chains.set(key, [row]);
       }
       const published: number[] = [];
       const failures: { row: OutboxRow; error: Error }[] = [];
