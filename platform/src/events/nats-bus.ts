@@ -151,12 +151,15 @@ export class NatsEventBus implements EventBus {
     const multiFilter = major > 2 || (major === 2 && minor >= 10);
     const everything = subscription.types.includes(ALL_EVENTS);
     const subjects = subscription.types.map((t) => this.subjectOf(t));
+    // Without multi-subject filters, the narrowest single one: one subgraph's events when all the types are its.
+    const sources = new Set(subjects.map((subject) => subject.split('.')[1]));
+    const narrowest = !everything && sources.size === 1 ? `${this.namespace}.${[...sources][0]}.>` : `${this.namespace}.>`;
     const filter =
       !everything && subjects.length === 1
         ? { filter_subject: subjects[0]! }
         : !everything && multiFilter
           ? { filter_subjects: subjects }
-          : { filter_subject: `${this.namespace}.>` };
+          : { filter_subject: narrowest };
     const wanted = everything ? null : new Set(subjects);
     const config = {
       durable_name: durable,

@@ -31,7 +31,8 @@ export function nudgeOutbox(name: string): void {
   for (const relay of relaysByName.get(name) ?? []) relay.nudge();
 }
 
-const NUDGE_DELAY_MS = 5;
+// Long enough for a burst of commits to go out in one drain, short beside any latency a person would notice.
+const NUDGE_DELAY_MS = 20;
 
 export type OutboxRow = OutboxTable['$inferSelect'];
 
