@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunningSubscriptions } from './subscriptions.ts';
 
 /**
@@ -24,6 +24,17 @@ export function gatewayMetrics(subscriptions: () => RunningSubscriptions | null)
     collect() {
       this.reset();
       for (const [field, count] of Object.entries(subscriptions()?.stats().subscriptions ?? {})) this.set({ field }, count);
+    },
+  });
+  let counted = 0;
+  new Counter({
+    name: 'cmp_gateway_subscription_executions_total',
+    help: 'Reads of an event for subscribers (one shared by subscribers who would get the same answer)',
+    registers: [registry],
+    collect() {
+      const executions = subscriptions()?.stats().executions ?? 0;
+      this.inc(executions - counted);
+      counted = executions;
     },
   });
   return registry;

@@ -7,6 +7,7 @@ import {
   hasPrivilege,
   traceparentFrom,
   type Caller,
+  type CloudEvent,
   type EventBus,
   type Logger,
   type TokenVerifier,
@@ -67,6 +68,9 @@ const DEFAULT_LIMITS: SubscriptionLimits = {
   connectionInitWaitMs: 3_000,
 };
 
+/** How long a finished per-event execution stays shareable with subscribers who have not taken the event yet. */
+const SHARE_WINDOW_MS = 2_000;
+
 /** 1013 "Try Again Later": the client did not keep up; it reconnects and reads what it missed with a query. */
 const TOO_SLOW = 1013;
 
@@ -87,8 +91,8 @@ interface LiveContext {
 }
 
 export interface RunningSubscriptions {
-  /** Subscriptions being served now, by field. */
-  stats(): { connections: number; subscriptions: Record<string, number> };
+  /** Connections, subscriptions being served now by field, and per-event executions since the start. */
+  stats(): { connections: number; subscriptions: Record<string, number>; executions: number };
   close(): Promise<void>;
 }
 
@@ -140,6 +144,26 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Run
       return response.body.singleResult;
     });
 
+  /**
+   * One execution per event for every subscriber who would get the same answer (same token, query and
+   * variables: several screens of one lounge, an agent's dashboards), kept for a moment after it completes since
+   * each subscriber takes its events in its own time. The key holds the event id: a new event always runs anew.
+   */
+  const shared = new Map<string, Promise<Awaited<ReturnType<typeof run>>>>();
+  let executions = 0;
+  const runShared = (caller: Caller, query: string, variables: Record<string, unknown>, event: CloudEvent) => {
+    const key = `${event.id}\0${caller.token}\0${query}\0${JSON.stringify(variables)}`;
+    let result = shared.get(key);
+    if (!result) {
+      executions++;
+      result = run(caller, query, variables, event.traceparent);
+      shared.set(key, result);
+      const forget = () => setTimeout(() => shared.delete(key), SHARE_WINDOW_MS).unref();
+      result.then(forget, forget);
+    }
+    return result;
+  };
+
   const closeSocket = (extra: SocketExtra, code: number, text: string) => {
     if (extra.socket.readyState === extra.socket.OPEN) extra.socket.close(code, reason(text));
   };
@@ -177,7 +201,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Run
           closeSocket(extra, CloseCode.Unauthorized, 'Unauthorized: the token has expired; reconnect with a new one');
           return null;
         }
-        const result = await run(caller, query, { ...variables, liveEntityId: live.entityIdOf(event.data) }, event.traceparent);
+        const result = await runShared(caller, query, { ...variables, liveEntityId: live.entityIdOf(event.data) }, event);
         // The entity is gone (or no longer visible) and nothing explains why: nothing to deliver.
         if (!result.errors?.length && (result.data as Record<string, unknown> | null | undefined)?.[responseKey] == null) return null;
         return result as ExecutionResult;
@@ -270,7 +294,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Run
         const field = topic.slice(0, topic.indexOf(':'));
         subscriptions[field] = (subscriptions[field] ?? 0) + set.size;
       }
-      return { connections: wss.clients.size, subscriptions };
+      return { connections: wss.clients.size, subscriptions, executions };
     },
     async close() {
       stopListening();

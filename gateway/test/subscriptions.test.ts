@@ -91,6 +91,22 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(unknown.errors![0]).toMatchObject({ message: 'loungeCode XXX-NOPE was not found', extensions: { code: 'NOT_FOUND' } });
   });
 
+  it('reads an event once for all the subscribers who would get the same answer', async () => {
+    const executions = async () => Number(/^cmp_gateway_subscription_executions_total (\d+)/m.exec(await (await fetch(new URL('/metrics', t.url))).text())![1]);
+    const screen = await t.token('LoungeDevice', { loungeCode: 'MAD-GOYA', subject: 'goya-screen' });
+    const query = 'subscription { qrScanned(loungeCode: "MAD-GOYA") { outcome deviceId } }';
+    const before = await subscriptionCount(t.url, 'qrScanned');
+    const walls = [subscribe(await client(screen), query), subscribe(await client(screen), query)];
+    const staff = subscribe(await client(await t.token('SupportAgent')), query);
+    await subscribersReady(t.url, 'qrScanned', before + 3);
+    const start = await executions();
+    const { qrCode } = await invitation(await member('ORO'), 'MAD-GOYA');
+    await scan(qrCode.payload, 'MAD-GOYA');
+    for (const live of [...walls, staff]) expect((await live.received(1))[0].data.qrScanned.outcome).toBe('ADMITTED');
+    // The two screens share one token and one query: one read for them, one for the agent.
+    expect((await executions()) - start).toBe(2);
+  });
+
   it('answers a subscription sent over plain HTTP with a 400 that says where subscriptions are served', async () => {
     const response = await post(t.url, 'subscription { qrScanned(loungeCode: "MAD-DALI") { id } }', {}, admin);
     expect(response.status).toBe(400);
