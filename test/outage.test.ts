@@ -33,7 +33,7 @@ describe('losing NATS and then Postgres while events are produced', () => {
     for (const server of servers) await server.dispose();
   });
 
-  it('delivers every committed event and applies none twice', async () => {
+  it('delivers every committed event, each account\'s in order, and applies none twice', async () => {
     const nats = await privateNats();
     const pg = await privatePostgres();
     servers.push(nats, pg);
@@ -48,6 +48,21 @@ describe('losing NATS and then Postgres while events are produced', () => {
     stops.push(() => bus.close());
     const timeline = interactionSubgraph.consumers!.find((c) => c.name === 'interaction.timeline')!;
     bus.subscribe({ consumer: timeline.name, types: timeline.types, handler: (event) => timeline.handle(interaction.db, event) });
+    // A second consumer checks the order: each account's events must arrive in the order they were committed.
+    const lastSeen = new Map<string, number>();
+    const firstSeen = new Set<string>();
+    const outOfOrder: string[] = [];
+    bus.subscribe({
+      consumer: 'outage.order-check',
+      types: ['cmp.loyalty.LoyaltyTierChanged'],
+      handler: async (event) => {
+        if (firstSeen.has(event.id)) return; // a redelivery: applied already
+        firstSeen.add(event.id);
+        const { seq } = event.data as { seq: number };
+        if ((lastSeen.get(event.subject) ?? -1) > seq) outOfOrder.push(`${event.subject} ${seq} after ${lastSeen.get(event.subject)}`);
+        lastSeen.set(event.subject, seq);
+      },
+    });
     await bus.ready();
     const relay = new OutboxRelay({ db: loyalty.db, outbox: loyaltySubgraph.outbox, bus, logger, lockName: 'loyalty', pollIntervalMs: 50, maxBackoffMs: 1_000 });
     relay.start();
@@ -55,16 +70,20 @@ describe('losing NATS and then Postgres while events are produced', () => {
 
     let producing = true;
     let refused = 0;
+    // Ten accounts, each with a growing sequence of tier changes (a refused write leaves a gap, never a swap).
+    const accounts = Array.from({ length: 10 }, () => ({ id: randomUUID(), customerId: randomUUID(), seq: 0 }));
     const producer = (async () => {
-      while (producing) {
+      for (let n = 0; producing; n++) {
+        const account = accounts[n % accounts.length]!;
+        const seq = account.seq++;
         await loyalty.db
           .transaction((tx) =>
             recordEvent(tx, loyaltySubgraph.outbox, { source: 'cmp.loyalty' }, {
               type: 'cmp.loyalty.LoyaltyTierChanged',
               aggregateType: 'LoyaltyAccount',
-              aggregateId: randomUUID(),
-              customerId: randomUUID(),
-              data: { fromTier: 'PLATA', toTier: 'ORO', manual: false },
+              aggregateId: account.id,
+              customerId: account.customerId,
+              data: { fromTier: 'PLATA', toTier: 'ORO', manual: false, seq },
             }),
           )
           .catch(() => refused++);
@@ -93,6 +112,8 @@ describe('losing NATS and then Postgres while events are produced', () => {
       const [applied] = await rows(sql`select count(*)::int as n from interaction.timeline_entries`);
       expect(applied!.n).toBe(committed.length);
     }, 60_000);
+    await eventually(async () => expect(firstSeen.size).toBe(committed.length), 30_000);
+    expect(outOfOrder).toEqual([]);
     const projected = await rows(sql`select event_id::text as id from interaction.timeline_entries`);
     expect(new Set(projected.map((r) => r.id))).toEqual(new Set(committed));
     // Applied once each: one announcement per entry, nothing left unsent.
