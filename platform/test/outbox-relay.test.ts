@@ -6,6 +6,7 @@ import {
   OutboxRelay,
   createLogger,
   defineOutbox,
+  nudgeOutbox,
   openDatabase,
   recordEvent,
   type CloudEvent,
@@ -103,5 +104,43 @@ describe('outbox relay', () => {
     down = false;
     expect(await relay.drain()).toEqual({ published: 2, failed: false });
     expect(seen).toEqual([10, 11, 12]);
+  });
+
+  it("holds back only the refused event's own aggregate: the others go out meanwhile", async () => {
+    const bus = new InProcessEventBus(logger);
+    const seen: string[] = [];
+    let down = true;
+    bus.subscribe({
+      consumer: 'per-aggregate',
+      types: ['cmp.spec.Happened'],
+      handler: async (e) => {
+        if (down && e.data.n === 21) throw new Error('refused');
+        seen.push(`${e.subject}:${e.data.n}`);
+      },
+    });
+    for (const [aggregate, n] of [['c', 20], ['c', 21], ['d', 30], ['c', 22], ['d', 31]] as const) await record(aggregate, n);
+    const relay = new OutboxRelay({ db: handle.db, outbox, bus, logger, lockName: 'spec' });
+    expect(await relay.drain()).toEqual({ published: 3, failed: true });
+    expect(seen.filter((e) => e.startsWith('Thing/d'))).toEqual(['Thing/d:30', 'Thing/d:31']);
+    expect(seen.filter((e) => e.startsWith('Thing/c'))).toEqual(['Thing/c:20']);
+    down = false;
+    expect(await relay.drain()).toEqual({ published: 2, failed: false });
+    expect(seen.filter((e) => e.startsWith('Thing/c'))).toEqual(['Thing/c:20', 'Thing/c:21', 'Thing/c:22']);
+  });
+
+  it('goes out at once when nudged, without waiting for its next poll', async () => {
+    const bus = new InProcessEventBus(logger);
+    const seen: number[] = [];
+    bus.subscribe({ consumer: 'nudged', types: ['cmp.spec.Happened'], handler: async (e) => void seen.push(e.data.n as number) });
+    const relay = new OutboxRelay({ db: handle.db, outbox, bus, logger, lockName: 'nudge-spec', pollIntervalMs: 60_000 });
+    relay.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // its first drain is done; the next poll is a minute away
+      await record('e', 40);
+      nudgeOutbox('nudge-spec');
+      await expect.poll(() => seen, { timeout: 1_000, interval: 20 }).toEqual([40]);
+    } finally {
+      await relay.stop();
+    }
   });
 });
