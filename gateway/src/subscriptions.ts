@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ApolloServer } from '@apollo/server';
 import {
+  AppError,
   Privilege,
   hasPrivilege,
   traceparentFrom,
@@ -235,7 +236,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Run
         try {
           extra.caller = await verifier.verify(authorizationOf(ctx.connectionParams, extra.request));
         } catch (error) {
-          closeSocket(extra, CloseCode.Unauthorized, `Unauthorized: ${(error as Error).message}`);
+          // The verifier's own refusals say why; anything else (the identity provider unreachable) says nothing internal.
+          const why = error instanceof AppError ? error.message : 'the token could not be verified now; try again';
+          if (!(error instanceof AppError)) log.error({ err: error }, 'token verification failed');
+          closeSocket(extra, CloseCode.Unauthorized, `Unauthorized: ${why}`);
           return false;
         }
         if (!maySubscribe(extra.caller)) return false; // 4403 Forbidden
