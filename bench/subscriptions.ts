@@ -52,10 +52,6 @@ async function gatewayMemory() {
   const heap = Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
   return { rss, heap };
 }
-const cpuMs = () => {
-  const fields = readFileSync(`/proc/${gatewayPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
 
 // Warm the gateway's paths once, then let it settle before measuring its memory.
 await platform.graphql(admin, 'query($id: ID!) { invitation(id: $id) { id status customer { displayName } } }', { id: invitations[0] });
@@ -103,7 +99,6 @@ const nc = await connect({ servers: natsUrl });
 const js = nc.jetstream();
 const codec = JSONCodec();
 let sent = 0;
-const cpuBefore = cpuMs();
 const meter = cpuMeter(platform.pids);
 // This process holds every client: its own event-loop delay is part of each measured latency.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -134,7 +129,6 @@ for (let tick = 0; Date.now() - started < seconds * 1_000; tick++) {
   await new Promise((r) => setTimeout(r, Math.max(0, started + (tick + 1) * 10 - Date.now())));
 }
 for (let i = 0; received < sent && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
-const gatewayCpu = cpuMs() - cpuBefore;
 const cpu = meter(sent);
 const loaded = await gatewayMemory();
 
@@ -152,7 +146,6 @@ console.table([
     'p95 ms': percentile(latencies, 95),
     'p99 ms': percentile(latencies, 99),
     'max ms': latencies.at(-1),
-    'gateway cpu ms/event': Number((gatewayCpu / Math.max(1, sent)).toFixed(2)),
     'load generator loop delay p99 ms': Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
   },
 ]);

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, parseSettings, resultRows, signDevToken, type SubgraphName } from '@cmp/platform';
-import { createTestDatabase, type TestDatabase } from '@cmp/platform/testing';
+import { createTestDatabase, deleteEventStreams, type TestDatabase } from '@cmp/platform/testing';
 import { sql } from 'drizzle-orm';
 import { eventually } from './platform-harness.ts';
 
@@ -66,10 +65,7 @@ describe('events between services over NATS JetStream', () => {
   afterAll(async () => {
     await stopChildren();
     await database?.close();
-    const nc = await connect({ servers: natsUrl });
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DEAD_LETTERS`]) await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await deleteEventStreams(natsUrl, namespace);
   });
 
   it('delivers a loyalty enrolment to the invitation and interaction processes, once each', async () => {

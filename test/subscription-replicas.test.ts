@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { connect } from 'nats';
+import { deleteEventStreams } from '@cmp/platform/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveClient, subscribe, subscribersReady } from './live-client.ts';
 import { bearer, enrolledMember, eventually, invitationFor, post, startTestPlatform, type TestPlatform } from './platform-harness.ts';
@@ -56,10 +56,7 @@ describe('subscriptions across gateway replicas', () => {
       await new Promise((r) => replicaB.once('exit', r));
     }
     await t?.close();
-    const nc = await connect({ servers: natsUrl });
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DEAD_LETTERS`]) await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await deleteEventStreams(natsUrl, namespace);
   });
 
   it('delivers a scan made through replica A to a subscriber of replica B within a second, with customer, loyalty and invitation fields', async () => {

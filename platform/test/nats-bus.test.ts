@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, JSONCodec } from 'nats';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NatsEventBus, createLogger, type CloudEvent } from '../src/index.ts';
+import { NatsEventBus, createLogger, eventStreams, type CloudEvent } from '../src/index.ts';
+import { deleteEventStreams } from '../src/testing/index.ts';
 
 /** The run's real NATS server, found or started by the global setup (which fails the run without one). */
 const url = inject('cmpNatsUrl');
@@ -41,10 +42,7 @@ describe('the NATS JetStream bus', () => {
   });
   afterAll(async () => {
     await Promise.all(buses.map((b) => b.close()));
-    const nc = await connect({ servers: url });
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [`${namespace.toUpperCase()}_EVENTS`, `${namespace.toUpperCase()}_DEAD_LETTERS`]) await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await deleteEventStreams(url, namespace);
   });
 
   it('delivers every event once, in order, to a durable consumer, and drops a republished duplicate', async () => {
@@ -107,7 +105,7 @@ describe('the NATS JetStream bus', () => {
 
     const nc = await connect({ servers: url });
     const jsm = await nc.jetstreamManager();
-    const dead = await jsm.streams.getMessage(`${namespace.toUpperCase()}_DEAD_LETTERS`, { last_by_subj: `${namespace}-dlq.${consumer}` });
+    const dead = await jsm.streams.getMessage(eventStreams(namespace).deadLetters, { last_by_subj: `${namespace}-dlq.${consumer}` });
     expect(JSONCodec<CloudEvent>().decode(dead.data).data).toEqual({ n: 2 });
     expect(dead.header.get('cmp-error')).toBe('this event can never be applied');
     await nc.close();

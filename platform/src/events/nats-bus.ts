@@ -37,6 +37,11 @@ export interface NatsBusOptions {
 
 const codec = JSONCodec<CloudEvent>();
 
+/** The JetStream streams of a namespace: its events and its dead letters. */
+export function eventStreams(namespace: string): { events: string; deadLetters: string } {
+  return { events: `${namespace.toUpperCase()}_EVENTS`, deadLetters: `${namespace.toUpperCase()}_DEAD_LETTERS` };
+}
+
 /**
  * The bus between processes (server mode): NATS JetStream. Events are published on their type as the subject
  * (`cmp.invitation.QrScanned`, under the namespace) with the event id as the message id, so a relay that publishes twice after a crash
@@ -59,8 +64,7 @@ export class NatsEventBus implements EventBus {
     private readonly options: NatsBusOptions,
   ) {
     this.namespace = options.namespace ?? 'cmp';
-    this.stream = `${this.namespace.toUpperCase()}_EVENTS`;
-    this.deadLetters = `${this.namespace.toUpperCase()}_DEAD_LETTERS`;
+    ({ events: this.stream, deadLetters: this.deadLetters } = eventStreams(this.namespace));
   }
 
   /** `cmp.invitation.QrScanned` travels on `<namespace>.invitation.QrScanned`. */

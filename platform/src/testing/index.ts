@@ -1,3 +1,4 @@
 export * from './callers.ts';
 export * from './database.ts';
 export * from './harness.ts';
+export * from './nats.ts';

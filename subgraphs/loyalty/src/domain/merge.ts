@@ -1,6 +1,6 @@
 import { mergeOf, recordEvent, type CloudEvent, type Database, type EventConsumer, type EventContext, CUSTOMER_MERGED } from '@cmp/platform';
 import { eq, sql } from 'drizzle-orm';
-import { insertEntryOnce, setBalanceAfter } from '../db/ledger.repo.ts';
+import { applyBalanceChange, insertEntryOnce, setBalanceAfter } from '../db/ledger.repo.ts';
 import { accounts, outbox, type AccountRow } from '../db/schema.ts';
 import { LEDGER_EVENT } from './ledger-rules.ts';
 import { changeTier } from './tier-changes.ts';
@@ -64,11 +64,8 @@ export async function mergeLoyalty(db: Database, event: CloudEvent, now = new Da
     if (!debit) return; // this merge was applied already
     const credit = (await posting(target, 1, `Moved from member ${source.memberNumber} when the customer records were merged`))!;
 
-    const [emptied] = await tx
-      .update(accounts)
-      .set({ aviosBalance: 0, elitePoints: 0, qualifyingFlights: 0, updatedAt: now })
-      .where(eq(accounts.id, source.id))
-      .returning();
+    // The source's history (lifetime Elite Points) stays with it; its balances go.
+    const emptied = await applyBalanceChange(tx, source.id, { avios: -moved.avios, elitePoints: -moved.elitePoints, flights: -moved.flights });
     let [combined] = await tx
       .update(accounts)
       .set({
