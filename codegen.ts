@@ -20,7 +20,7 @@ const resolverConfig = (subgraph: string) => ({
   enumsAsTypes: true,
   contextType: '../context.ts#Context',
   mappers: mappersOf(subgraph),
-  scalars: { DateTime: { input: 'Date', output: 'Date | string' } },
+  scalars: { DateTime: { input: 'Date', output: 'Date | string' }, Date: { input: 'string', output: 'string' } },
   avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
   maybeValue: 'T | null',
   inputMaybeValue: 'T | null | undefined',
@@ -47,7 +47,7 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { DateTime: 'string' },
+        scalars: { DateTime: 'string', Date: 'string' },
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
       },
     },

@@ -14,6 +14,8 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** A calendar date, ISO 8601 (YYYY-MM-DD). */
+  Date: { input: string; output: string; }
   /** An instant in time, ISO 8601 with offset; always returned in UTC. */
   DateTime: { input: string; output: string; }
 };
@@ -224,6 +226,26 @@ export type ChangeCaseStatusInput = {
   status: CaseStatus;
 };
 
+export type ChangeSource =
+  /** The platform's own rules. */
+  | 'AUTOMATIC'
+  /** An authorised user's action or override. */
+  | 'MANUAL';
+
+export type ColumnMapping = {
+  /** The column's header in the file (the key for JSON objects). */
+  column: Scalars['String']['input'];
+  field: ContactField;
+};
+
+export type CommunicationChannel =
+  | 'EMAIL'
+  | 'PHONE'
+  | 'POST'
+  | 'PUSH'
+  | 'SMS'
+  | 'WHATSAPP';
+
 export type CompensationClaim = {
   __typename?: 'CompensationClaim';
   /** What the engine decided is owed (0 when not eligible). */
@@ -288,58 +310,222 @@ export type CompensationInput = {
   scheduledDeparture: Scalars['DateTime']['input'];
 };
 
+export type Consent = {
+  __typename?: 'Consent';
+  granted: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  note: Maybe<Scalars['String']['output']>;
+  purpose: ConsentPurpose;
+  recordedAt: Scalars['DateTime']['output'];
+  /** The subject of the token that recorded it. */
+  recordedBy: Scalars['String']['output'];
+  source: ConsentSource;
+};
+
+export type ConsentPurpose =
+  | 'MARKETING_EMAIL'
+  | 'MARKETING_PUSH'
+  | 'MARKETING_SMS'
+  | 'PARTNER_SHARING'
+  | 'PROFILING';
+
+export type ConsentSource =
+  | 'AIRPORT'
+  | 'CONTACT_CENTRE'
+  | 'EMAIL_LINK'
+  | 'IMPORT'
+  | 'MOBILE_APP'
+  | 'WEB';
+
+/** A person to deal with at a customer (a company's travel manager, a family member who books). */
+export type Contact = {
+  __typename?: 'Contact';
+  createdAt: Scalars['DateTime']['output'];
+  customer: Customer;
+  email: Scalars['String']['output'];
+  firstName: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  isPrimary: Scalars['Boolean']['output'];
+  jobTitle: Maybe<Scalars['String']['output']>;
+  lastName: Scalars['String']['output'];
+  /** E.164. */
+  phone: Maybe<Scalars['String']['output']>;
+  /** Set once the contact is removed. */
+  removedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Lower-cased. */
+  tags: Array<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ContactExport = {
+  __typename?: 'ContactExport';
+  createdAt: Scalars['DateTime']['output'];
+  /** Valid until `expiresAt` (24 hours after completion); null until complete and after expiry. */
+  downloadUrl: Maybe<Scalars['String']['output']>;
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  failure: Maybe<Scalars['String']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  format: FileFormat;
+  id: Scalars['ID']['output'];
+  processedRows: Scalars['Int']['output'];
+  progressPercent: Scalars['Int']['output'];
+  status: JobStatus;
+  totalRows: Maybe<Scalars['Int']['output']>;
+};
+
+/** A field of a contact row in import and export files. */
+export type ContactField =
+  | 'CUSTOMER_ID'
+  | 'CUSTOMER_NUMBER'
+  | 'EMAIL'
+  | 'FIRST_NAME'
+  | 'IS_PRIMARY'
+  | 'JOB_TITLE'
+  | 'LAST_NAME'
+  | 'PHONE'
+  | 'TAGS';
+
+export type ContactImport = {
+  __typename?: 'ContactImport';
+  createdAt: Scalars['DateTime']['output'];
+  /** One entry per problem, by row. */
+  errors: Array<RowError>;
+  failedRows: Scalars['Int']['output'];
+  /** Why the whole file was refused (unreadable, too large, too many rows), when it was. */
+  failure: Maybe<Scalars['String']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  format: FileFormat;
+  id: Scalars['ID']['output'];
+  importedRows: Scalars['Int']['output'];
+  processedRows: Scalars['Int']['output'];
+  /** 0-100. */
+  progressPercent: Scalars['Int']['output'];
+  status: JobStatus;
+  totalRows: Maybe<Scalars['Int']['output']>;
+  uploadExpiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** PUT the file here (Content-Type of the format), until `uploadExpiresAt`; null once uploaded. */
+  uploadUrl: Maybe<Scalars['String']['output']>;
+};
+
+
+export type ContactImportErrorsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ContactInput = {
+  email: Scalars['String']['input'];
+  firstName: Scalars['String']['input'];
+  isPrimary?: InputMaybe<Scalars['Boolean']['input']>;
+  jobTitle?: InputMaybe<Scalars['String']['input']>;
+  lastName: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 export type CreateCustomerInput = {
   billingAddress?: InputMaybe<AddressInput>;
   /** Required unless the type is INDIVIDUAL. */
   companyName?: InputMaybe<Scalars['String']['input']>;
+  dateOfBirth?: InputMaybe<Scalars['Date']['input']>;
   /** Required for INDIVIDUAL. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  gender?: InputMaybe<Gender>;
+  industry?: InputMaybe<Scalars['String']['input']>;
   /** Required for INDIVIDUAL. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  loyaltyNumber?: InputMaybe<Scalars['String']['input']>;
   middleName?: InputMaybe<Scalars['String']['input']>;
+  nationality?: InputMaybe<Scalars['String']['input']>;
+  passport?: InputMaybe<PassportInput>;
   preferredLanguage?: InputMaybe<Scalars['String']['input']>;
   /** RFC 5322, at most 255 characters, no disposable domains; unique among live customers. */
   primaryEmail: Scalars['String']['input'];
   /** International format with country code, stored as E.164. */
   primaryPhone?: InputMaybe<Scalars['String']['input']>;
+  shippingAddress?: InputMaybe<AddressInput>;
+  /** Copies the billing address as the shipping address. */
+  shippingSameAsBilling?: InputMaybe<Scalars['Boolean']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
   type: CustomerType;
+  /** http(s) URL. */
+  website?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A customer of the airline: a person or an organisation. */
 export type Customer = {
   __typename?: 'Customer';
+  /** Problems found in the addresses (such as a postal code that does not fit the country); they never block a save. */
+  addressWarnings: Array<ValidationWarning>;
   billingAddress: Maybe<Address>;
   /** The customer's cases, newest first; only those in the given statuses when `status` is set. */
   cases: Array<Case>;
   companyName: Maybe<Scalars['String']['output']>;
+  /** Every grant and withdrawal, newest first. */
+  consentHistory: Array<Consent>;
+  /** The consent in force for each purpose the customer has ever answered; purposes never answered are not consented. */
+  consents: Array<Consent>;
+  /** Live contacts, the primary first; `tag` filters (case-insensitive). */
+  contacts: Array<Contact>;
   createdAt: Scalars['DateTime']['output'];
   /** Sequential, unique, never reused: CUS-000001. */
   customerNumber: Scalars['String']['output'];
+  dateOfBirth: Maybe<Scalars['Date']['output']>;
+  deactivatedAt: Maybe<Scalars['DateTime']['output']>;
+  deactivationReason: Maybe<Scalars['String']['output']>;
+  devices: Array<CustomerDevice>;
   /** The person's name for individuals, the company name otherwise. */
   displayName: Scalars['String']['output'];
   firstName: Maybe<Scalars['String']['output']>;
   /** Follow-up tasks on the customer, soonest due first; open ones only unless `includeDone`. */
   followUpTasks: Array<FollowUpTask>;
+  gender: Maybe<Gender>;
+  /** Changes of status, segment, rating, lifetime value, deactivation and merges, newest first. */
+  history: Array<CustomerHistoryEntry>;
   id: Scalars['ID']['output'];
+  industry: Maybe<Scalars['String']['output']>;
   /** The customer's lounge invitations, newest first; only those in the given statuses when `status` is set. */
   invitations: Array<Invitation>;
   lastName: Maybe<Scalars['String']['output']>;
+  /** Paid purchases minus refunds, in EUR. */
+  lifetimeValue: Money;
   /** The customer's Club Iberia Plus account, if a member. */
   loyalty: Maybe<LoyaltyAccount>;
+  /** The customer's loyalty programme number as given by the customer or an agent (the account itself is `loyalty`). */
+  loyaltyNumber: Maybe<Scalars['String']['output']>;
+  /** When set, this customer was merged into that one (its records moved there). */
+  mergedInto: Maybe<Customer>;
   middleName: Maybe<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2. */
+  nationality: Maybe<Scalars['String']['output']>;
+  passport: Maybe<Passport>;
+  preferences: CustomerPreferences;
   /** BCP 47 tag, e.g. es or en-GB. */
   preferredLanguage: Maybe<Scalars['String']['output']>;
+  primaryContact: Maybe<Contact>;
   primaryEmail: Maybe<Scalars['String']['output']>;
   /** E.164, e.g. +442079460958. */
   primaryPhone: Maybe<Scalars['String']['output']>;
+  /** Newest first; `first` 1-100. */
+  purchases: PurchaseConnection;
+  rating: CustomerRating;
+  ratingOverridden: Scalars['Boolean']['output'];
   segment: CustomerSegment;
+  /** True while the segment is fixed by hand rather than by the rules. */
+  segmentOverridden: Scalars['Boolean']['output'];
+  shippingAddress: Maybe<Address>;
   status: CustomerStatus;
+  /** IANA time zone, e.g. Europe/Madrid. */
+  timeZone: Maybe<Scalars['String']['output']>;
   /** Everything that happened with the customer across the platform, newest first. `first` is 1 to 100. */
   timeline: TimelineConnection;
   title: Maybe<Scalars['String']['output']>;
+  /** Flights, most recent departure first; `first` 1-100. */
+  travelHistory: TripConnection;
   type: CustomerType;
   updatedAt: Scalars['DateTime']['output'];
+  website: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -350,8 +536,21 @@ export type CustomerCasesArgs = {
 
 
 /** A customer of the airline: a person or an organisation. */
+export type CustomerContactsArgs = {
+  tag?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
 export type CustomerFollowUpTasksArgs = {
   includeDone?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
+export type CustomerHistoryArgs = {
+  attributes?: InputMaybe<Array<CustomerHistoryAttribute>>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -362,10 +561,103 @@ export type CustomerInvitationsArgs = {
 
 
 /** A customer of the airline: a person or an organisation. */
+export type CustomerPurchasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
 export type CustomerTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   types?: InputMaybe<Array<TimelineEntryType>>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
+export type CustomerTravelHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CustomerDevice = {
+  __typename?: 'CustomerDevice';
+  appVersion: Maybe<Scalars['String']['output']>;
+  /** The app's installation id or the browser's. */
+  deviceId: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  lastSeenAt: Scalars['DateTime']['output'];
+  platform: DevicePlatform;
+  pushEnabled: Scalars['Boolean']['output'];
+};
+
+export type CustomerDeviceInput = {
+  appVersion?: InputMaybe<Scalars['String']['input']>;
+  deviceId: Scalars['String']['input'];
+  platform: DevicePlatform;
+  pushEnabled?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type CustomerHistoryAttribute =
+  | 'DEACTIVATION'
+  | 'LIFETIME_VALUE'
+  | 'MERGE'
+  | 'PROFILE'
+  | 'RATING'
+  | 'SEGMENT'
+  | 'STATUS';
+
+export type CustomerHistoryEntry = {
+  __typename?: 'CustomerHistoryEntry';
+  /** The subject of the token that made the change (or `system`). */
+  actor: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  attribute: CustomerHistoryAttribute;
+  fromValue: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  reason: Maybe<Scalars['String']['output']>;
+  source: ChangeSource;
+  toValue: Maybe<Scalars['String']['output']>;
+};
+
+export type CustomerPreferences = {
+  __typename?: 'CustomerPreferences';
+  /** The channels the customer accepts, in order of preference. */
+  channels: Array<CommunicationChannel>;
+  drink: Maybe<Scalars['String']['output']>;
+  interests: Array<Scalars['String']['output']>;
+  /** IATA special meal code, e.g. VGML, KSML, GFML. */
+  meal: Maybe<Scalars['String']['output']>;
+  notifications: Array<NotificationSetting>;
+  seat: Maybe<SeatPreference>;
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type CustomerPreferencesInput = {
+  channels?: InputMaybe<Array<CommunicationChannel>>;
+  drink?: InputMaybe<Scalars['String']['input']>;
+  interests?: InputMaybe<Array<Scalars['String']['input']>>;
+  meal?: InputMaybe<Scalars['String']['input']>;
+  notifications?: InputMaybe<Array<NotificationSettingInput>>;
+  seat?: InputMaybe<SeatPreference>;
+};
+
+/** From payment history, events attended, complaints and testimonials (see the README's rating rules). */
+export type CustomerRating =
+  | 'EXCELLENT'
+  | 'FAIR'
+  | 'GOOD'
+  | 'POOR'
+  | 'UNRATED';
+
+export type CustomerSearchResult = {
+  __typename?: 'CustomerSearchResult';
+  items: Array<Customer>;
+  page: Scalars['Int']['output'];
+  pageSize: Scalars['Int']['output'];
+  totalCount: Scalars['Int']['output'];
+  totalPages: Scalars['Int']['output'];
 };
 
 /** Standard by default; Premium above EUR 10,000 lifetime value, VIP above EUR 50,000; Corporate for enterprises. */
@@ -374,6 +666,20 @@ export type CustomerSegment =
   | 'PREMIUM'
   | 'STANDARD'
   | 'VIP';
+
+export type CustomerSort = {
+  direction?: InputMaybe<SortDirection>;
+  field: CustomerSortField;
+};
+
+export type CustomerSortField =
+  | 'CREATED_AT'
+  | 'CUSTOMER_NUMBER'
+  | 'LIFETIME_VALUE'
+  | 'NAME'
+  | 'RELEVANCE'
+  | 'SEGMENT'
+  | 'STATUS';
 
 export type CustomerStatus =
   | 'ACTIVE'
@@ -403,6 +709,11 @@ export type DefineQueueInput = {
   name: Scalars['String']['input'];
   strategy: RoutingStrategy;
 };
+
+export type DevicePlatform =
+  | 'ANDROID'
+  | 'IOS'
+  | 'WEB';
 
 export type DisruptionKind =
   | 'BAGGAGE'
@@ -444,6 +755,21 @@ export type ExpireAviosInput = {
   externalId: Scalars['String']['input'];
 };
 
+export type ExportContactsInput = {
+  /** Contacts of these customers; with `tags` too, only their contacts with any of the tags. */
+  customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The columns, in order; by default every field. */
+  fields?: InputMaybe<Array<ContactField>>;
+  format: FileFormat;
+  /** Contacts with any of these tags (case-insensitive). */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type FileFormat =
+  | 'CSV'
+  | 'JSON'
+  | 'XLSX';
+
 export type FollowUpTask = {
   __typename?: 'FollowUpTask';
   /** The agent's token subject; null while it waits in the shared queue. */
@@ -460,6 +786,12 @@ export type FollowUpTask = {
   status: TaskStatus;
   title: Scalars['String']['output'];
 };
+
+export type Gender =
+  | 'FEMALE'
+  | 'MALE'
+  | 'NON_BINARY'
+  | 'UNDISCLOSED';
 
 /** A communication with a customer. */
 export type Interaction = {
@@ -554,6 +886,13 @@ export type IssueInvitationInput = {
   /** After validFrom, in the future, at most 48 hours after validFrom. */
   validUntil: Scalars['DateTime']['input'];
 };
+
+export type JobStatus =
+  | 'AWAITING_UPLOAD'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING';
 
 export type LedgerConnection = {
   __typename?: 'LedgerConnection';
@@ -761,6 +1100,13 @@ export type LoyaltyTier =
   | 'PLATINO'
   | 'PLATINO_PRIME';
 
+export type MergeCustomersInput = {
+  /** The duplicate, deactivated by the merge. */
+  sourceCustomerId: Scalars['ID']['input'];
+  /** The customer that stays. */
+  targetCustomerId: Scalars['ID']['input'];
+};
+
 /** An amount in minor units: EUR 250 is { amountMinor: 25000, currency: "EUR" }. */
 export type Money = {
   __typename?: 'Money';
@@ -783,6 +1129,11 @@ export type Mutation = {
   accruePoints: LedgerPosting;
   /** A comment on a case: staff may mark it internal (hidden from the customer); a customer comments on its own cases. */
   addCaseComment: CaseComment;
+  /**
+   * Adds a contact person. The first contact becomes primary; `isPrimary: true` moves the primary to the new one.
+   * CONT-002 (409) when the customer already has a contact with the e-mail, CONT-004 beyond 50 contacts.
+   */
+  addContact: Contact;
   /** Corrects a balance in either direction, with a reason. Idempotent by externalId. */
   adjustPoints: LedgerPosting;
   /** PENDING_APPROVAL → APPROVED, by a CustomerAffairsExecutive other than who filed it, with a note (COMP-004 otherwise). */
@@ -795,14 +1146,21 @@ export type Mutation = {
    * final. COMP-003 names the allowed moves otherwise. Resolving is `resolveCase`. Complaint-handling staff only.
    */
   changeCaseStatus: Case;
+  /**
+   * Moves a customer between statuses: ACTIVE to INACTIVE, SUSPENDED or ARCHIVED; INACTIVE or SUSPENDED back to
+   * ACTIVE or on to ARCHIVED; ARCHIVED to ACTIVE. Anything else is CUST-003 naming the allowed moves.
+   */
+  changeCustomerStatus: Customer;
   /** Confirms the upload (the file must be stored, with the size announced: COMP-006 otherwise); the file becomes AVAILABLE. */
   completeCaseAttachment: CaseAttachment;
   /**
    * Creates a customer with the next customer number (CUS-000001, ...). Individuals need first and last name,
    * every other type a company name. Errors: BAD_USER_INPUT naming the field, CUST-002 when a live customer
-   * already has the primary e-mail.
+   * already has the primary e-mail. Address problems (postal code format) do not block: see `addressWarnings`.
    */
   createCustomer: Customer;
+  /** Soft-deletes a customer (reason 3-500 characters). CUST-004 when already deactivated. */
+  deactivateCustomer: Customer;
   /** Creates or updates an agent who works cases (case-routing managers). */
   defineAgent: Agent;
   /** Creates or updates a queue and its members (case-routing managers). */
@@ -817,6 +1175,11 @@ export type Mutation = {
   enrollLoyaltyMember: LoyaltyAccount;
   /** Removes Avios that expired under the programme rules. Idempotent by externalId. */
   expireAvios: LedgerPosting;
+  /**
+   * Exports contacts (at most 50,000 rows) of the given customers and/or with any of the given tags, with the
+   * chosen fields, in the background; `contactExport(id)` shows progress and then a download link valid 24 hours.
+   */
+  exportContacts: ContactExport;
   /**
    * Files the passenger's compensation claim on a case (one per case; CONFLICT for a second): the engine decides at
    * once; an eligible claim waits for approval, an ineligible one is NOT_ELIGIBLE with the decision's trace.
@@ -837,14 +1200,39 @@ export type Mutation = {
    */
   logInteraction: Interaction;
   /**
+   * Merges a duplicate (source) into the customer that stays (target): contacts, preferences, consents, purchases,
+   * travel and devices move here at once, and every other subgraph moves its records on the `CustomerMerged`
+   * event. The source is deactivated and points at the target. BAD_USER_INPUT when both are the same customer,
+   * CUST-001 when either does not exist.
+   */
+  mergeCustomers: Customer;
+  /**
    * Opens a complaint or service case as NEW, numbered COMP-YYYYMMDD-NNNN. Staff with complaint handling open
    * cases for any customer; a Customer token only for itself. Subject up to 500 characters, description up to 5000.
    */
   openCase: Case;
+  /** Fixes the rating by hand (reason required), or with `rating: null` returns it to the automatic rules. */
+  overrideCustomerRating: Customer;
+  /** Fixes the segment by hand (reason required), or with `segment: null` returns it to the automatic rules. */
+  overrideCustomerSegment: Customer;
   /** Sets the tier by a loyalty manager's decision, up or down, with the reason kept in the tier history. */
   overrideLoyaltyTier: LoyaltyAccount;
+  /** Brings a deactivated customer back (reason required). BAD_USER_INPUT when the customer is not deactivated. */
+  reactivateCustomer: Customer;
   /** APPROVED → PAID with the payment's reference (3-100 characters). */
   recordCompensationPayment: CompensationClaim;
+  /**
+   * Records that the customer granted or withdrew consent for a purpose. Consent is opt-in: without a grant in
+   * the ledger a purpose is not consented. The customer's own token may record its own choices.
+   */
+  recordConsent: Consent;
+  /**
+   * Records a purchase (ancillary, in-flight retail, web order). Recording the same order reference again answers
+   * the first record. Paid purchases add to the customer's lifetime value.
+   */
+  recordPurchase: Purchase;
+  /** Records or updates a flight of the customer's travel history (by ticket, flight number and departure). */
+  recordTrip: Trip;
   /** Spends Avios. Never overdraws, however many redemptions run at once: LOY-001 when the balance is too low. */
   redeemAvios: LedgerPosting;
   /**
@@ -852,10 +1240,19 @@ export type Mutation = {
    * stored state is returned with its age and the reason.
    */
   refreshLoyaltyAccount: LoyaltyAccountRefresh;
+  /** Refunds all or part of a purchase (in its currency); the lifetime value drops by the refund. */
+  refundPurchase: Purchase;
+  /** Registers or refreshes a device or channel the customer uses (the app on a phone, the web). */
+  registerCustomerDevice: CustomerDevice;
   /** Registers (or renames) a door scanner for one lounge; its id is the subject of its LoungeDevice token (Admin). */
   registerLoungeDevice: LoungeDevice;
   /** PENDING_APPROVAL → REJECTED, same rules as approval. */
   rejectCompensation: CompensationClaim;
+  /**
+   * Removes a contact (kept, marked removed). CONT-003 for the primary unless `newPrimaryContactId` names its
+   * replacement, and for the customer's last contact.
+   */
+  removeContact: Contact;
   /**
    * Registers a file on a case (PDF, JPEG, PNG, HEIC or plain text; 10 MB and 20 files per case by default) and
    * returns a link to PUT its bytes to, valid for 15 minutes, with the headers to send. Then `completeCaseAttachment`.
@@ -877,6 +1274,24 @@ export type Mutation = {
   /** Sets one priority's service level; open cases keep their milestones (case-routing managers). */
   setSlaPolicy: SlaPolicy;
   /**
+   * Starts an import of contacts: answers an upload link; the file (CSV, XLSX or JSON, at most 10 MB and 10,000
+   * rows) is PUT to it. Up to 100 rows are imported before the upload answers; larger files in the background,
+   * with progress on `contactImport(id)` and a `ContactImportCompleted` event at the end.
+   */
+  startContactImport: ContactImport;
+  /** Adds tags (case-insensitive, [A-Za-z0-9_-]{1,50}); tags it already has are kept once. */
+  tagContact: Contact;
+  untagContact: Contact;
+  /** Changes a contact; only the fields given change. `isPrimary: true` makes it the primary. */
+  updateContact: Contact;
+  /**
+   * Changes a customer's details: only the fields given change; null clears an optional field. The type is fixed
+   * at creation. CUST-001 when not found, CUST-004 when deactivated, CUST-002 when the new e-mail is taken.
+   */
+  updateCustomer: Customer;
+  /** Sets the customer's communication and travel preferences; only the fields given change. */
+  updateCustomerPreferences: CustomerPreferences;
+  /**
    * A scan at the lounge door, for LoungeDevice tokens; the lounge is the token's. Answers ADMITTED while the code still
    * admits someone (the holder and up to `guests` companions), else why not. A forged or altered code is INVALID and
    * costs no database work. Send the same `idempotencyKey` (8-100 characters) when retrying one physical scan: the
@@ -893,6 +1308,12 @@ export type MutationAccruePointsArgs = {
 
 export type MutationAddCaseCommentArgs = {
   input: AddCaseCommentInput;
+};
+
+
+export type MutationAddContactArgs = {
+  customerId: Scalars['ID']['input'];
+  input: ContactInput;
 };
 
 
@@ -917,6 +1338,13 @@ export type MutationChangeCaseStatusArgs = {
 };
 
 
+export type MutationChangeCustomerStatusArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  status: CustomerStatus;
+};
+
+
 export type MutationCompleteCaseAttachmentArgs = {
   attachmentId: Scalars['ID']['input'];
 };
@@ -924,6 +1352,12 @@ export type MutationCompleteCaseAttachmentArgs = {
 
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
+};
+
+
+export type MutationDeactivateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -958,6 +1392,11 @@ export type MutationExpireAviosArgs = {
 };
 
 
+export type MutationExportContactsArgs = {
+  input: ExportContactsInput;
+};
+
+
 export type MutationFileCompensationClaimArgs = {
   caseId: Scalars['ID']['input'];
   input: CompensationInput;
@@ -974,8 +1413,27 @@ export type MutationLogInteractionArgs = {
 };
 
 
+export type MutationMergeCustomersArgs = {
+  input: MergeCustomersInput;
+};
+
+
 export type MutationOpenCaseArgs = {
   input: OpenCaseInput;
+};
+
+
+export type MutationOverrideCustomerRatingArgs = {
+  customerId: Scalars['ID']['input'];
+  rating?: InputMaybe<CustomerRating>;
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationOverrideCustomerSegmentArgs = {
+  customerId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  segment?: InputMaybe<CustomerSegment>;
 };
 
 
@@ -984,9 +1442,30 @@ export type MutationOverrideLoyaltyTierArgs = {
 };
 
 
+export type MutationReactivateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationRecordCompensationPaymentArgs = {
   claimId: Scalars['ID']['input'];
   paymentReference: Scalars['String']['input'];
+};
+
+
+export type MutationRecordConsentArgs = {
+  input: RecordConsentInput;
+};
+
+
+export type MutationRecordPurchaseArgs = {
+  input: RecordPurchaseInput;
+};
+
+
+export type MutationRecordTripArgs = {
+  input: RecordTripInput;
 };
 
 
@@ -1000,6 +1479,17 @@ export type MutationRefreshLoyaltyAccountArgs = {
 };
 
 
+export type MutationRefundPurchaseArgs = {
+  input: RefundPurchaseInput;
+};
+
+
+export type MutationRegisterCustomerDeviceArgs = {
+  customerId: Scalars['ID']['input'];
+  input: CustomerDeviceInput;
+};
+
+
 export type MutationRegisterLoungeDeviceArgs = {
   input: RegisterLoungeDeviceInput;
 };
@@ -1008,6 +1498,12 @@ export type MutationRegisterLoungeDeviceArgs = {
 export type MutationRejectCompensationArgs = {
   claimId: Scalars['ID']['input'];
   note: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveContactArgs = {
+  id: Scalars['ID']['input'];
+  newPrimaryContactId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1042,8 +1538,55 @@ export type MutationSetSlaPolicyArgs = {
 };
 
 
+export type MutationStartContactImportArgs = {
+  input: StartContactImportInput;
+};
+
+
+export type MutationTagContactArgs = {
+  id: Scalars['ID']['input'];
+  tags: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationUntagContactArgs = {
+  id: Scalars['ID']['input'];
+  tags: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdateContactArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateContactInput;
+};
+
+
+export type MutationUpdateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateCustomerInput;
+};
+
+
+export type MutationUpdateCustomerPreferencesArgs = {
+  customerId: Scalars['ID']['input'];
+  input: CustomerPreferencesInput;
+};
+
+
 export type MutationValidateQrArgs = {
   input: ValidateQrInput;
+};
+
+export type NotificationSetting = {
+  __typename?: 'NotificationSetting';
+  enabled: Scalars['Boolean']['output'];
+  /** FLIGHT_UPDATES, CHECK_IN_REMINDERS, LOYALTY, CASE_UPDATES, LOUNGE or OFFERS. */
+  kind: Scalars['String']['output'];
+};
+
+export type NotificationSettingInput = {
+  enabled: Scalars['Boolean']['input'];
+  kind: Scalars['String']['input'];
 };
 
 /** The oneworld status a Club Iberia Plus tier is recognised as. */
@@ -1079,6 +1622,74 @@ export type PageInfo = {
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
 };
+
+export type Passport = {
+  __typename?: 'Passport';
+  /** ISO 3166-1 alpha-2 of the issuing country. */
+  country: Maybe<Scalars['String']['output']>;
+  expiresOn: Maybe<Scalars['Date']['output']>;
+  number: Scalars['String']['output'];
+};
+
+export type PassportInput = {
+  country?: InputMaybe<Scalars['String']['input']>;
+  expiresOn?: InputMaybe<Scalars['Date']['input']>;
+  number: Scalars['String']['input'];
+};
+
+export type Purchase = {
+  __typename?: 'Purchase';
+  amount: Money;
+  channel: PurchaseChannel;
+  customer: Customer;
+  flightNumber: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  items: Array<PurchaseItem>;
+  orderReference: Scalars['String']['output'];
+  purchasedAt: Scalars['DateTime']['output'];
+  refunded: Money;
+  /** What the purchase adds to lifetime value, in EUR. */
+  reportingAmount: Money;
+  status: PurchaseStatus;
+};
+
+export type PurchaseChannel =
+  | 'ANCILLARY'
+  | 'INFLIGHT'
+  | 'WEB';
+
+export type PurchaseConnection = {
+  __typename?: 'PurchaseConnection';
+  edges: Array<PurchaseEdge>;
+  pageInfo: PageInfo;
+};
+
+export type PurchaseEdge = {
+  __typename?: 'PurchaseEdge';
+  cursor: Scalars['String']['output'];
+  node: Purchase;
+};
+
+export type PurchaseItem = {
+  __typename?: 'PurchaseItem';
+  description: Scalars['String']['output'];
+  quantity: Scalars['Int']['output'];
+  sku: Scalars['String']['output'];
+  unitPrice: Money;
+};
+
+export type PurchaseItemInput = {
+  description: Scalars['String']['input'];
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['String']['input'];
+  /** Minor units of the purchase's currency. */
+  unitAmountMinor: Scalars['Int']['input'];
+};
+
+export type PurchaseStatus =
+  | 'PAID'
+  | 'PARTIALLY_REFUNDED'
+  | 'REFUNDED';
 
 export type QrCode = {
   __typename?: 'QrCode';
@@ -1139,8 +1750,17 @@ export type Query = {
   calculateCompensation: CompensationDecision;
   /** A case by id: staff who handle complaints or read customers, or the customer's own token. */
   case: Maybe<Case>;
-  /** One customer by id. Deactivated customers are hidden from normal reads and answer null. */
+  /** A contacts export, its progress and, once complete, its download link. */
+  contactExport: Maybe<ContactExport>;
+  /** A contacts import and its progress and per-row report (the caller who started it, or Admin). */
+  contactImport: Maybe<ContactImport>;
+  /**
+   * One customer by id. Deactivated customers are hidden from normal reads and answer null; the id of a customer
+   * merged into another answers the customer it was merged into.
+   */
   customer: Maybe<Customer>;
+  /** One customer by its customer number (CUS-000001), with the same rules as `customer`. */
+  customerByNumber: Maybe<Customer>;
   /** One logged interaction: staff with read access, or the customer's own token. */
   interaction: Maybe<Interaction>;
   /** An invitation by id: staff with read access, or the invited customer's own token. */
@@ -1167,6 +1787,12 @@ export type Query = {
   queues: Array<Queue>;
   /** The assignment rules in the order they are tried. */
   routingRules: Array<RoutingRule>;
+  /**
+   * Customers matching `query` (case-insensitive, partial words allowed) in name, e-mail or customer number, and the
+   * filters; deactivated customers are never returned. `pageSize` 1-100 (default 20), `page` from 1; sorted by
+   * `sort` in order (default: relevance when there is a query, then name).
+   */
+  searchCustomers: CustomerSearchResult;
   /** Service levels per priority. */
   slaPolicies: Array<SlaPolicy>;
   /** One timeline entry: staff with read access, or the customer's own token (what `customerTimeline` delivers). */
@@ -1189,8 +1815,23 @@ export type QueryCaseArgs = {
 };
 
 
+export type QueryContactExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryContactImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryCustomerArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryCustomerByNumberArgs = {
+  customerNumber: Scalars['String']['input'];
 };
 
 
@@ -1232,6 +1873,17 @@ export type QueryQueueWorkListArgs = {
 };
 
 
+export type QuerySearchCustomersArgs = {
+  page?: InputMaybe<Scalars['Int']['input']>;
+  pageSize?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
+  segment?: InputMaybe<Array<CustomerSegment>>;
+  sort?: InputMaybe<Array<CustomerSort>>;
+  status?: InputMaybe<Array<CustomerStatus>>;
+  type?: InputMaybe<Array<CustomerType>>;
+};
+
+
 export type QueryTimelineEntryArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1244,12 +1896,57 @@ export type Queue = {
   strategy: RoutingStrategy;
 };
 
+export type RecordConsentInput = {
+  customerId: Scalars['ID']['input'];
+  granted: Scalars['Boolean']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  purpose: ConsentPurpose;
+  source: ConsentSource;
+};
+
+export type RecordPurchaseInput = {
+  channel: PurchaseChannel;
+  /** ISO 4217, e.g. EUR. */
+  currency: Scalars['String']['input'];
+  customerId: Scalars['ID']['input'];
+  flightNumber?: InputMaybe<Scalars['String']['input']>;
+  items: Array<PurchaseItemInput>;
+  orderReference: Scalars['String']['input'];
+  purchasedAt: Scalars['DateTime']['input'];
+  /** The purchase's value in EUR minor units; required unless the currency is EUR. */
+  reportingAmountMinor?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RecordTripInput = {
+  actualArrival?: InputMaybe<Scalars['DateTime']['input']>;
+  actualDeparture?: InputMaybe<Scalars['DateTime']['input']>;
+  /** 10-digit licence plate numbers. */
+  bagTags?: InputMaybe<Array<Scalars['String']['input']>>;
+  cabin: Cabin;
+  customerId: Scalars['ID']['input'];
+  destination: Scalars['String']['input'];
+  flightNumber: Scalars['String']['input'];
+  origin: Scalars['String']['input'];
+  pnr: Scalars['String']['input'];
+  scheduledArrival: Scalars['DateTime']['input'];
+  scheduledDeparture: Scalars['DateTime']['input'];
+  status: TripStatus;
+  ticketNumber: Scalars['String']['input'];
+};
+
 export type RedeemAviosInput = {
   accountId: Scalars['ID']['input'];
   /** Avios to spend (a positive number). */
   avios: Scalars['Int']['input'];
   description: Scalars['String']['input'];
   externalId: Scalars['String']['input'];
+};
+
+export type RefundPurchaseInput = {
+  /** In the purchase's currency; at most what remains unrefunded. */
+  amount: MoneyInput;
+  purchaseId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 export type RegisterLoungeDeviceInput = {
@@ -1292,6 +1989,15 @@ export type RoutingStrategy =
   | 'LEAST_LOADED'
   | 'ROUND_ROBIN';
 
+export type RowError = {
+  __typename?: 'RowError';
+  /** The contact field at fault, when one is. */
+  field: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+  /** 1-based data row (the header is not counted). */
+  row: Scalars['Int']['output'];
+};
+
 export type ScanOutcome =
   | 'ADMITTED'
   | 'ALREADY_USED'
@@ -1300,6 +2006,12 @@ export type ScanOutcome =
   | 'NOT_YET_VALID'
   | 'REVOKED'
   | 'WRONG_LOUNGE';
+
+export type SeatPreference =
+  | 'AISLE'
+  | 'MIDDLE'
+  | 'NO_PREFERENCE'
+  | 'WINDOW';
 
 export type SlaMilestone = {
   __typename?: 'SlaMilestone';
@@ -1337,6 +2049,19 @@ export type SlaPolicyInput = {
   priority: CasePriority;
   resolutionMinutes: Scalars['Int']['input'];
   warnPercent?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SortDirection =
+  | 'ASC'
+  | 'DESC';
+
+export type StartContactImportInput = {
+  format: FileFormat;
+  /**
+   * Which column holds which field. Without a mapping, columns named like the fields (customerNumber, firstName,
+   * lastName, email, phone, jobTitle, isPrimary, tags; any case, spaces or underscores) are used.
+   */
+  mapping?: InputMaybe<Array<ColumnMapping>>;
 };
 
 export type Subscription = {
@@ -1430,11 +2155,90 @@ export type TimelineEntryType =
   | 'PROFILE'
   | 'PURCHASE';
 
+/** One flight the customer booked or flew. */
+export type Trip = {
+  __typename?: 'Trip';
+  actualArrival: Maybe<Scalars['DateTime']['output']>;
+  actualDeparture: Maybe<Scalars['DateTime']['output']>;
+  bagTags: Array<Scalars['String']['output']>;
+  cabin: Cabin;
+  destination: Scalars['String']['output'];
+  flightNumber: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** IATA airport codes. */
+  origin: Scalars['String']['output'];
+  /** Booking reference, 6 characters. */
+  pnr: Scalars['String']['output'];
+  scheduledArrival: Scalars['DateTime']['output'];
+  scheduledDeparture: Scalars['DateTime']['output'];
+  status: TripStatus;
+  /** 13-digit e-ticket number. */
+  ticketNumber: Scalars['String']['output'];
+};
+
+export type TripConnection = {
+  __typename?: 'TripConnection';
+  edges: Array<TripEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TripEdge = {
+  __typename?: 'TripEdge';
+  cursor: Scalars['String']['output'];
+  node: Trip;
+};
+
+export type TripStatus =
+  | 'BOOKED'
+  | 'CANCELLED'
+  | 'CHECKED_IN'
+  | 'FLOWN'
+  | 'NO_SHOW';
+
+export type UpdateContactInput = {
+  email?: InputMaybe<Scalars['String']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** Only `true`: the primary moves to this contact (the former primary stays a contact). */
+  isPrimary?: InputMaybe<Scalars['Boolean']['input']>;
+  jobTitle?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Only the fields given change; an explicit null clears an optional field. */
+export type UpdateCustomerInput = {
+  billingAddress?: InputMaybe<AddressInput>;
+  companyName?: InputMaybe<Scalars['String']['input']>;
+  dateOfBirth?: InputMaybe<Scalars['Date']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  gender?: InputMaybe<Gender>;
+  industry?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  loyaltyNumber?: InputMaybe<Scalars['String']['input']>;
+  middleName?: InputMaybe<Scalars['String']['input']>;
+  nationality?: InputMaybe<Scalars['String']['input']>;
+  passport?: InputMaybe<PassportInput>;
+  preferredLanguage?: InputMaybe<Scalars['String']['input']>;
+  primaryEmail?: InputMaybe<Scalars['String']['input']>;
+  primaryPhone?: InputMaybe<Scalars['String']['input']>;
+  shippingAddress?: InputMaybe<AddressInput>;
+  shippingSameAsBilling?: InputMaybe<Scalars['Boolean']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type ValidateQrInput = {
   /** One per physical scan, reused on retries of that scan. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The scanned text (starts with LX1:). */
   payload: Scalars['String']['input'];
+};
+
+export type ValidationWarning = {
+  __typename?: 'ValidationWarning';
+  field: Scalars['String']['output'];
+  message: Scalars['String']['output'];
 };
 
 export type Customer360QueryVariables = Exact<{

@@ -1,15 +1,11 @@
-import { alignOne, type Database } from '@cmp/platform';
-import DataLoader from 'dataloader';
-import { findCustomersByIds } from './db/customers.repo.ts';
-import type { CustomerRow } from './db/schema.ts';
+import type { Database } from '@cmp/platform';
+import { commerceLoaders } from './loaders/commerce.ts';
+import { contactLoaders } from './loaders/contacts.ts';
+import { customerLoaders } from './loaders/customers.ts';
 
 /** Per-request loaders: one query per entity type and level, never one per row. */
 export function createLoaders(db: Database) {
-  return {
-    customerById: new DataLoader<string, CustomerRow | null>(async (ids) =>
-      alignOne(ids, await findCustomersByIds(db, ids), (c) => c.id),
-    ),
-  };
+  return { ...customerLoaders(db), ...contactLoaders(db), ...commerceLoaders(db) };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

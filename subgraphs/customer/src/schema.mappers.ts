@@ -1,3 +1,24 @@
-import type { CustomerRow } from './db/schema.ts';
+import type {
+  ConsentRow,
+  ContactExportRow,
+  ContactImportRow,
+  ContactRow,
+  CustomerHistoryRow,
+  CustomerRow,
+  DeviceRow,
+  PreferencesRow,
+  PurchaseRow,
+  TripRow,
+} from './db/schema.ts';
 
 export type CustomerMapper = CustomerRow;
+export type CustomerHistoryEntryMapper = CustomerHistoryRow;
+/** Null when the customer never set preferences: every field answers its default. */
+export type CustomerPreferencesMapper = PreferencesRow | { customerId: string; empty: true };
+export type ConsentMapper = ConsentRow;
+export type CustomerDeviceMapper = DeviceRow;
+export type ContactMapper = ContactRow;
+export type ContactImportMapper = ContactImportRow;
+export type ContactExportMapper = ContactExportRow;
+export type PurchaseMapper = PurchaseRow;
+export type TripMapper = TripRow;

@@ -1,8 +1,35 @@
 import { defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const customerSchema = pgSchema('customer');
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+});
+
+const money = (name: string) => bigint(name, { mode: 'number' });
+const at = (name: string) => timestamp(name, { withTimezone: true });
+
+export const CUSTOMER_TYPES = ['INDIVIDUAL', 'SMALL_BUSINESS', 'ENTERPRISE', 'NON_PROFIT', 'GOVERNMENT'] as const;
+export const CUSTOMER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'ARCHIVED'] as const;
+export const SEGMENTS = ['STANDARD', 'PREMIUM', 'VIP', 'CORPORATE'] as const;
+export const RATINGS = ['EXCELLENT', 'GOOD', 'FAIR', 'POOR', 'UNRATED'] as const;
 
 export const customerNumberSeq = customerSchema.sequence('customer_number_seq', { startWith: 1 });
 
@@ -11,10 +38,18 @@ export const customers = customerSchema.table(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     customerNumber: text('customer_number').notNull(),
-    type: text('type', { enum: ['INDIVIDUAL', 'SMALL_BUSINESS', 'ENTERPRISE', 'NON_PROFIT', 'GOVERNMENT'] }).notNull(),
-    status: text('status', { enum: ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'ARCHIVED'] }).notNull().default('ACTIVE'),
-    segment: text('segment', { enum: ['STANDARD', 'PREMIUM', 'VIP', 'CORPORATE'] }).notNull().default('STANDARD'),
+    type: text('type', { enum: CUSTOMER_TYPES }).notNull(),
+    status: text('status', { enum: CUSTOMER_STATUSES }).notNull().default('ACTIVE'),
+    segment: text('segment', { enum: SEGMENTS }).notNull().default('STANDARD'),
+    /** Set when an authorised user fixed the segment by hand; automatic segmentation leaves it alone. */
+    segmentOverridden: boolean('segment_overridden').notNull().default(false),
+    rating: text('rating', { enum: RATINGS }).notNull().default('UNRATED'),
+    ratingOverridden: boolean('rating_overridden').notNull().default(false),
+    /** Paid purchases minus refunds, in the reporting currency's minor units (EUR cents). */
+    lifetimeValueMinor: money('lifetime_value_minor').notNull().default(0),
     companyName: text('company_name'),
+    industry: text('industry'),
+    website: text('website'),
     title: text('title'),
     firstName: text('first_name'),
     middleName: text('middle_name'),
@@ -26,24 +61,291 @@ export const customers = customerSchema.table(
     billingState: text('billing_state'),
     billingZipCode: text('billing_zip_code'),
     billingCountry: text('billing_country'),
+    shippingStreet: text('shipping_street'),
+    shippingCity: text('shipping_city'),
+    shippingState: text('shipping_state'),
+    shippingZipCode: text('shipping_zip_code'),
+    shippingCountry: text('shipping_country'),
+    // Airline profile.
+    dateOfBirth: date('date_of_birth'),
+    gender: text('gender', { enum: ['FEMALE', 'MALE', 'NON_BINARY', 'UNDISCLOSED'] }),
+    nationality: text('nationality'),
+    passportNumber: text('passport_number'),
+    passportExpiry: date('passport_expiry'),
+    passportCountry: text('passport_country'),
+    loyaltyNumber: text('loyalty_number'),
     preferredLanguage: text('preferred_language'),
+    timeZone: text('time_zone'),
     createdBy: text('created_by').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    deactivatedAt: at('deactivated_at'),
     deactivatedBy: text('deactivated_by'),
     deactivationReason: text('deactivation_reason'),
+    /** Set on a merged duplicate: reads of this id lead to the target. */
+    mergedIntoId: uuid('merged_into_id'),
+    /** What search matches: name, e-mail and customer number, lower-cased, kept by the database. */
+    searchText: text('search_text')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`lower(coalesce(first_name, '') || ' ' || coalesce(middle_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(company_name, '') || ' ' || primary_email || ' ' || customer_number)`,
+      ),
+    /** The name sort key: family name then given name for people, the company name otherwise. */
+    sortName: text('sort_name')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(coalesce(company_name, coalesce(last_name, '') || ' ' || coalesce(first_name, '')))`),
   },
   (t) => [
     uniqueIndex('customers_customer_number_key').on(t.customerNumber),
     // One live customer per e-mail address; deactivated records keep theirs for history.
     uniqueIndex('customers_primary_email_key').on(sql`lower(${t.primaryEmail})`).where(sql`${t.deactivatedAt} is null`),
     index('customers_created_at_idx').on(t.createdAt),
+    index('customers_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`).where(sql`${t.deactivatedAt} is null`),
+    index('customers_sort_name_idx').on(t.sortName, t.id).where(sql`${t.deactivatedAt} is null`),
+    index('customers_segment_idx').on(t.segment).where(sql`${t.deactivatedAt} is null`),
+    index('customers_type_idx').on(t.type).where(sql`${t.deactivatedAt} is null`),
+    index('customers_status_idx').on(t.status).where(sql`${t.deactivatedAt} is null`),
+    index('customers_lifetime_value_idx').on(t.lifetimeValueMinor).where(sql`${t.deactivatedAt} is null`),
+    index('customers_merged_into_idx').on(t.mergedIntoId).where(sql`${t.mergedIntoId} is not null`),
   ],
 );
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type NewCustomerRow = typeof customers.$inferInsert;
+
+/**
+ * What changed on a customer and why: status, segment, rating, lifetime value, deactivation, merge. Append-only.
+ * `source` is AUTOMATIC for the platform's own rules, MANUAL for an authorised user's override or action.
+ */
+export const customerHistory = customerSchema.table(
+  'customer_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    attribute: text('attribute', {
+      enum: ['STATUS', 'SEGMENT', 'RATING', 'LIFETIME_VALUE', 'DEACTIVATION', 'MERGE', 'PROFILE'],
+    }).notNull(),
+    fromValue: text('from_value'),
+    toValue: text('to_value'),
+    source: text('source', { enum: ['AUTOMATIC', 'MANUAL'] }).notNull(),
+    reason: text('reason'),
+    actor: text('actor').notNull(),
+    at: at('at').notNull().defaultNow(),
+  },
+  (t) => [index('customer_history_customer_idx').on(t.customerId, t.attribute, t.at)],
+);
+export type CustomerHistoryRow = typeof customerHistory.$inferSelect;
+
+/** Communication and travel preferences: one row per customer, absent until first set. */
+export const preferences = customerSchema.table('preferences', {
+  customerId: uuid('customer_id').primaryKey(),
+  channels: text('channels').array().notNull().default(sql`'{}'::text[]`),
+  notifications: jsonb('notifications').$type<Record<string, boolean>>().notNull().default({}),
+  seat: text('seat'),
+  meal: text('meal'),
+  drink: text('drink'),
+  interests: text('interests').array().notNull().default(sql`'{}'::text[]`),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+  updatedBy: text('updated_by').notNull(),
+});
+export type PreferencesRow = typeof preferences.$inferSelect;
+
+/** Every grant and withdrawal of consent, append-only; the latest entry per purpose is in force. */
+export const consents = customerSchema.table(
+  'consents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    purpose: text('purpose').notNull(),
+    granted: boolean('granted').notNull(),
+    source: text('source').notNull(),
+    note: text('note'),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+  },
+  (t) => [index('consents_customer_idx').on(t.customerId, t.purpose, t.recordedAt)],
+);
+export type ConsentRow = typeof consents.$inferSelect;
+
+/** Apps and channels the customer uses (mobile app installs, web), for delivery and support. */
+export const devices = customerSchema.table(
+  'devices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    deviceId: text('device_id').notNull(),
+    platform: text('platform', { enum: ['IOS', 'ANDROID', 'WEB'] }).notNull(),
+    appVersion: text('app_version'),
+    pushEnabled: boolean('push_enabled').notNull().default(false),
+    lastSeenAt: at('last_seen_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('devices_customer_device_key').on(t.customerId, t.deviceId)],
+);
+export type DeviceRow = typeof devices.$inferSelect;
+
+export const contacts = customerSchema.table(
+  'contacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    email: text('email').notNull(),
+    phone: text('phone'),
+    jobTitle: text('job_title'),
+    isPrimary: boolean('is_primary').notNull().default(false),
+    /** Lower-cased, `[a-z0-9_-]{1,50}`, no duplicates. */
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    removedAt: at('removed_at'),
+    removedBy: text('removed_by'),
+  },
+  (t) => [
+    uniqueIndex('contacts_customer_email_key').on(t.customerId, sql`lower(${t.email})`).where(sql`${t.removedAt} is null`),
+    uniqueIndex('contacts_single_primary_key').on(t.customerId).where(sql`${t.isPrimary} and ${t.removedAt} is null`),
+    index('contacts_customer_idx').on(t.customerId, t.createdAt),
+    index('contacts_tags_idx').using('gin', t.tags),
+  ],
+);
+export type ContactRow = typeof contacts.$inferSelect;
+
+export const purchases = customerSchema.table(
+  'purchases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    /** The selling system's order reference: recording the same order twice is one purchase. */
+    orderReference: text('order_reference').notNull(),
+    channel: text('channel', { enum: ['ANCILLARY', 'INFLIGHT', 'WEB'] }).notNull(),
+    items: jsonb('items').$type<{ sku: string; description: string; quantity: number; unitAmountMinor: number }[]>().notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    /** The amount in the reporting currency (EUR), which lifetime value adds up. */
+    reportingAmountMinor: money('reporting_amount_minor').notNull(),
+    refundedMinor: money('refunded_minor').notNull().default(0),
+    reportingRefundedMinor: money('reporting_refunded_minor').notNull().default(0),
+    status: text('status', { enum: ['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED'] }).notNull().default('PAID'),
+    flightNumber: text('flight_number'),
+    purchasedAt: at('purchased_at').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('purchases_order_reference_key').on(t.orderReference),
+    index('purchases_customer_idx').on(t.customerId, t.purchasedAt),
+  ],
+);
+export type PurchaseRow = typeof purchases.$inferSelect;
+
+export const trips = customerSchema.table(
+  'trips',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    pnr: text('pnr').notNull(),
+    ticketNumber: text('ticket_number').notNull(),
+    flightNumber: text('flight_number').notNull(),
+    origin: text('origin').notNull(),
+    destination: text('destination').notNull(),
+    scheduledDeparture: at('scheduled_departure').notNull(),
+    scheduledArrival: at('scheduled_arrival').notNull(),
+    actualDeparture: at('actual_departure'),
+    actualArrival: at('actual_arrival'),
+    cabin: text('cabin', { enum: ['ECONOMY', 'PREMIUM_ECONOMY', 'BUSINESS', 'FIRST'] }).notNull(),
+    status: text('status', { enum: ['BOOKED', 'CHECKED_IN', 'FLOWN', 'CANCELLED', 'NO_SHOW'] }).notNull(),
+    bagTags: text('bag_tags').array().notNull().default(sql`'{}'::text[]`),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('trips_ticket_flight_key').on(t.ticketNumber, t.flightNumber, t.scheduledDeparture),
+    index('trips_customer_idx').on(t.customerId, t.scheduledDeparture),
+  ],
+);
+export type TripRow = typeof trips.$inferSelect;
+
+/**
+ * What the rating rules count that other subgraphs know: complaints (case), lounge visits and meetings attended
+ * (invitation, interaction), approved testimonials (interaction). Kept from their events, each event once.
+ */
+export const activity = customerSchema.table('activity', {
+  customerId: uuid('customer_id').primaryKey(),
+  complaints: integer('complaints').notNull().default(0),
+  eventsAttended: integer('events_attended').notNull().default(0),
+  testimonials: integer('testimonials').notNull().default(0),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+export type ActivityRow = typeof activity.$inferSelect;
+
+/** Event ids a consumer has applied, for consumers whose effect is not idempotent by itself (counters). */
+export const appliedEvents = customerSchema.table(
+  'applied_events',
+  {
+    consumer: text('consumer').notNull(),
+    eventId: text('event_id').notNull(),
+    appliedAt: at('applied_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);
+
+/** A contacts import: the uploaded file, its mapping, progress and the per-row report. */
+export const contactImports = customerSchema.table(
+  'contact_imports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    format: text('format', { enum: ['CSV', 'XLSX', 'JSON'] }).notNull(),
+    /** Target field by source column name. */
+    mapping: jsonb('mapping').$type<Record<string, string>>().notNull(),
+    status: text('status', { enum: ['AWAITING_UPLOAD', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'] }).notNull(),
+    uploadTokenHash: text('upload_token_hash'),
+    uploadExpiresAt: at('upload_expires_at'),
+    file: bytea('file'),
+    fileBytes: integer('file_bytes'),
+    totalRows: integer('total_rows'),
+    processedRows: integer('processed_rows').notNull().default(0),
+    importedRows: integer('imported_rows').notNull().default(0),
+    failedRows: integer('failed_rows').notNull().default(0),
+    errors: jsonb('errors').$type<{ row: number; field: string | null; message: string }[]>().notNull().default([]),
+    failure: text('failure'),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+    /** Which replica works on it, and until when its claim holds (a crashed worker's job is taken over). */
+    leaseUntil: at('lease_until'),
+  },
+  (t) => [index('contact_imports_status_idx').on(t.status, t.createdAt)],
+);
+export type ContactImportRow = typeof contactImports.$inferSelect;
+
+/** A contacts export: its filters and fields, progress, the produced file and its expiring download token. */
+export const contactExports = customerSchema.table(
+  'contact_exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    format: text('format', { enum: ['CSV', 'XLSX', 'JSON'] }).notNull(),
+    customerIds: uuid('customer_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    fields: text('fields').array().notNull(),
+    status: text('status', { enum: ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'] }).notNull(),
+    totalRows: integer('total_rows'),
+    processedRows: integer('processed_rows').notNull().default(0),
+    file: bytea('file'),
+    fileBytes: integer('file_bytes'),
+    downloadTokenHash: text('download_token_hash'),
+    expiresAt: at('expires_at'),
+    failure: text('failure'),
+    createdBy: text('created_by').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    finishedAt: at('finished_at'),
+    leaseUntil: at('lease_until'),
+  },
+  (t) => [index('contact_exports_status_idx').on(t.status, t.createdAt)],
+);
+export type ContactExportRow = typeof contactExports.$inferSelect;
 
 export const outbox = defineOutbox(customerSchema);
 

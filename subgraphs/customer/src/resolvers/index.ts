@@ -1,33 +1,29 @@
-import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid } from '@cmp/platform';
-import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { createCustomer, displayName } from '../domain/customers.ts';
+import { commerceResolvers } from './commerce.ts';
+import { contactResolvers } from './contacts.ts';
+import { customerResolvers } from './customers.ts';
+import { transferResolvers } from './transfer.ts';
 
-async function visibleCustomer(context: Context, rawId: string) {
-  const id = requireUuid('id', rawId);
-  requireCustomerAccess(context.caller, id, Privilege.CustomerRead);
-  const customer = await context.loaders.customerById.load(id);
-  return customer && !customer.deactivatedAt ? customer : null;
+type ResolverMap = Record<string, Record<string, unknown> | unknown>;
+
+/** One resolver map from each area's: types they share (Query, Mutation, Customer) get the fields of all. */
+function mergeResolvers(...maps: Resolvers<Context>[]): Resolvers<Context> {
+  const merged: ResolverMap = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) {
+      const existing = merged[type];
+      if (existing && typeof existing === 'object' && !('serialize' in existing)) {
+        for (const name of Object.keys(fields as object)) {
+          if (name in existing) throw new Error(`resolver ${type}.${name} is defined twice`);
+        }
+        merged[type] = { ...existing, ...(fields as object) };
+      } else {
+        merged[type] = fields;
+      }
+    }
+  }
+  return merged as Resolvers<Context>;
 }
 
-export const resolvers: Resolvers<Context> = {
-  DateTime: DateTimeResolver,
-  Query: {
-    customer: (_parent, { id }, context) => visibleCustomer(context, id),
-  },
-  Mutation: {
-    createCustomer: (_parent, { input }, { db, caller, events }) => {
-      requirePrivilege(caller, Privilege.CustomerCreate);
-      return createCustomer(db, caller, events, input);
-    },
-  },
-  Customer: {
-    __resolveReference: (reference, context) => visibleCustomer(context, reference.id),
-    displayName: (customer) => displayName(customer),
-    billingAddress: (c) =>
-      c.billingStreet && c.billingCity && c.billingZipCode && c.billingCountry
-        ? { street: c.billingStreet, city: c.billingCity, state: c.billingState, zipCode: c.billingZipCode, country: c.billingCountry }
-        : null,
-  },
-};
+export const resolvers = mergeResolvers(customerResolvers, contactResolvers, transferResolvers, commerceResolvers);
