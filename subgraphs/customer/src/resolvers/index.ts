@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { commerceResolvers } from './commerce.ts';
 import { contactResolvers } from './contacts.ts';
 import { customerResolvers } from './customers.ts';
+import { searchResolvers } from './search.ts';
 import { transferResolvers } from './transfer.ts';
 
 type ResolverMap = Record<string, Record<string, unknown> | unknown>;
@@ -26,4 +27,4 @@ function mergeResolvers(...maps: Resolvers<Context>[]): Resolvers<Context> {
   return merged as Resolvers<Context>;
 }
 
-export const resolvers = mergeResolvers(customerResolvers, contactResolvers, transferResolvers, commerceResolvers);
+export const resolvers = mergeResolvers(customerResolvers, searchResolvers, contactResolvers, transferResolvers, commerceResolvers);
