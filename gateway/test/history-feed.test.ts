@@ -35,7 +35,7 @@ describe('the data platform history feed', () => {
     }, admin);
     const events = await eventually(async () => {
       const mine = (await lines(feed)).filter((e) => e.customerid === customerId);
-      expect(mine.map((e) => e.type).sort()).toEqual(['cmp.case.CustomerComplaintReceived', 'cmp.customer.CustomerCreated']);
+      expect(mine.map((e) => e.type).sort()).toEqual(['cmp.case.CustomerComplaintReceived', 'cmp.customer.CustomerRegistered']);
       return mine;
     });
     expect(events.every((e) => e.specversion === '1.0' && e.id && e.time)).toBe(true);

@@ -138,7 +138,7 @@ describe('request context', () => {
     const seen = new Promise<CloudEvent>((resolve) => {
       const unsubscribe = t.platform.bus.subscribe({
         consumer: 'spec.trace',
-        types: ['cmp.customer.CustomerCreated'],
+        types: ['cmp.customer.CustomerRegistered'],
         handler: async (event) => {
           if (event.traceparent === traceparent) {
             unsubscribe();

@@ -64,14 +64,14 @@ describe('createCustomer', () => {
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'companyName' });
   });
 
-  it('persists the customer and its CustomerCreated event in one transaction', async () => {
+  it('persists the customer and its CustomerRegistered event in one transaction', async () => {
     const created = (await run(admin, CREATE, { input: individual() })).data as any;
     const id = created.createCustomer.id;
     const read = await run(callerWith('Viewer'), READ, { id });
     expect(read.data.customer).toMatchObject({ id, customerNumber: created.createCustomer.customerNumber });
     const events = await h.handle.db.select().from(outbox);
     const event = events.find((e) => e.aggregateId === id);
-    expect(event).toMatchObject({ type: 'cmp.customer.CustomerCreated', customerId: id, source: 'cmp.customer' });
+    expect(event).toMatchObject({ type: 'cmp.customer.CustomerRegistered', customerId: id, source: 'cmp.customer' });
     expect(event?.publishedAt).toBeNull();
   });
 

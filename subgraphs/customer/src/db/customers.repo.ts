@@ -1,5 +1,5 @@
 import { nextSequenceValue, type Executor } from '@cmp/platform';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { customers, type CustomerRow, type NewCustomerRow } from './schema.ts';
 
 export function nextCustomerSequence(db: Executor): Promise<number> {
@@ -11,7 +11,32 @@ export async function insertCustomer(db: Executor, values: NewCustomerRow): Prom
   return row!;
 }
 
+export async function updateCustomerRow(db: Executor, id: string, values: Partial<NewCustomerRow>): Promise<CustomerRow> {
+  const [row] = await db.update(customers).set(values).where(eq(customers.id, id)).returning();
+  return row!;
+}
+
 export async function findCustomersByIds(db: Executor, ids: readonly string[]): Promise<CustomerRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(customers).where(inArray(customers.id, [...ids]));
+}
+
+export async function findCustomerByNumber(db: Executor, customerNumber: string): Promise<CustomerRow | null> {
+  const [row] = await db.select().from(customers).where(eq(customers.customerNumber, customerNumber));
+  return row ?? null;
+}
+
+/** Locks customers' rows in id order, so two merges of the same pair in opposite directions cannot deadlock. */
+export async function lockCustomers(db: Executor, ids: string[]): Promise<CustomerRow[]> {
+  return db
+    .select()
+    .from(customers)
+    .where(inArray(customers.id, ids))
+    .orderBy(customers.id)
+    .for('update');
+}
+
+/** Customers earlier merged into `from` now point at `to`: a chain of merges always leads to a live record. */
+export async function repointMergedInto(db: Executor, from: string, to: string): Promise<void> {
+  await db.update(customers).set({ mergedIntoId: to }).where(eq(customers.mergedIntoId, from));
 }

@@ -1,6 +1,7 @@
-import { BadUserInputError } from '@cmp/platform';
+import { BadUserInputError, isTimeZone } from '@cmp/platform';
 import disposableDomains from 'disposable-email-domains' with { type: 'json' };
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { postcodeValidator, postcodeValidatorExistsForCountry } from 'postcode-validator';
 import { z } from 'zod';
 
 const DISPOSABLE = new Set<string>(disposableDomains as string[]);
@@ -43,4 +44,58 @@ export function normaliseCountry(field: string, raw: string): string {
     throw new BadUserInputError(field, 'must be an ISO 3166-1 alpha-2 country code such as ES or GB');
   }
   return code;
+}
+
+/** BCP 47 language tags as clients send them (es, en-GB, zh-Hant-TW). */
+export function normaliseLanguage(field: string, raw: string): string {
+  const tag = raw.trim();
+  try {
+    if (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return Intl.getCanonicalLocales(tag)[0]!;
+  } catch {
+    // not a well-formed tag: reported below
+  }
+  throw new BadUserInputError(field, 'must be a BCP 47 language tag such as es or en-GB');
+}
+
+export function normaliseTimeZone(field: string, raw: string): string {
+  const zone = raw.trim();
+  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone) || !isTimeZone(zone)) {
+    throw new BadUserInputError(field, 'must be an IANA time zone such as Europe/Madrid');
+  }
+  return zone;
+}
+
+export function normaliseWebsite(field: string, raw: string): string {
+  const value = raw.trim();
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname.includes('.')) {
+    throw new BadUserInputError(field, 'must be an http or https address such as https://www.iberia.com');
+  }
+  if (value.length > 255) throw new BadUserInputError(field, 'must be at most 255 characters');
+  return value;
+}
+
+export interface PostalAddress {
+  zipCode: string;
+  country: string;
+}
+
+/**
+ * Address problems that never block a save (DOMAIN.md: "address problems warn"): the postal code does not fit
+ * the country's format. Countries without a known format are not judged.
+ */
+export function addressWarnings(field: string, address: PostalAddress | null): { field: string; message: string }[] {
+  if (!address || !postcodeValidatorExistsForCountry(address.country)) return [];
+  if (postcodeValidator(address.zipCode, address.country)) return [];
+  return [
+    {
+      field: `${field}.zipCode`,
+      message: `"${address.zipCode}" does not look like a postal code of ${regionNames.of(address.country) ?? address.country}`,
+    },
+  ];
 }

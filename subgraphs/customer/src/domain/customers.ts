@@ -5,13 +5,24 @@ import {
   type Caller,
   type Database,
   type EventContext,
+  type Executor,
 } from '@cmp/platform';
-import { insertCustomer, nextCustomerSequence } from '../db/customers.repo.ts';
-import { outbox, type CustomerRow } from '../db/schema.ts';
-import { normaliseCountry, normaliseEmail, normalisePhone } from './contact-rules.ts';
+import { insertCustomer, nextCustomerSequence, updateCustomerRow } from '../db/customers.repo.ts';
+import { recordHistory } from '../db/history.repo.ts';
+import { outbox, type CustomerRow, type NewCustomerRow } from '../db/schema.ts';
+import {
+  normaliseCountry,
+  normaliseEmail,
+  normaliseLanguage,
+  normalisePhone,
+  normaliseTimeZone,
+  normaliseWebsite,
+} from './contact-rules.ts';
+import { requireLiveCustomer } from './guards.ts';
 
 export type CustomerType = CustomerRow['type'];
 export type CustomerSegment = CustomerRow['segment'];
+type Gender = NonNullable<CustomerRow['gender']>;
 
 export interface AddressInput {
   street: string;
@@ -21,18 +32,54 @@ export interface AddressInput {
   country: string;
 }
 
-export interface CreateCustomerInput {
-  type: CustomerType;
+export interface PassportInput {
+  number: string;
+  country?: string | null;
+  expiresOn?: string | null;
+}
+
+/** The customer's details; in an update only the keys present change and null clears. */
+export interface ProfileInput {
   companyName?: string | null;
+  industry?: string | null;
+  website?: string | null;
   title?: string | null;
   firstName?: string | null;
   middleName?: string | null;
   lastName?: string | null;
-  primaryEmail: string;
+  primaryEmail?: string | null;
   primaryPhone?: string | null;
   billingAddress?: AddressInput | null;
+  shippingAddress?: AddressInput | null;
+  shippingSameAsBilling?: boolean | null;
+  dateOfBirth?: string | null;
+  gender?: Gender | null;
+  nationality?: string | null;
+  passport?: PassportInput | null;
+  loyaltyNumber?: string | null;
   preferredLanguage?: string | null;
+  timeZone?: string | null;
 }
+
+export interface CreateCustomerInput extends ProfileInput {
+  type: CustomerType;
+  primaryEmail: string;
+}
+
+/** Columns a profile change may set. */
+type ProfileColumns = Partial<
+  Pick<
+    NewCustomerRow,
+    | 'companyName' | 'industry' | 'website' | 'title' | 'firstName' | 'middleName' | 'lastName' | 'primaryEmail'
+    | 'primaryPhone' | 'billingStreet' | 'billingCity' | 'billingState' | 'billingZipCode' | 'billingCountry'
+    | 'shippingStreet' | 'shippingCity' | 'shippingState' | 'shippingZipCode' | 'shippingCountry' | 'dateOfBirth'
+    | 'gender' | 'nationality' | 'passportNumber' | 'passportCountry' | 'passportExpiry' | 'loyaltyNumber'
+    | 'preferredLanguage' | 'timeZone'
+  >
+>;
+
+/** Fields whose change is a CustomerContactInfoUpdated; every other field is a CustomerProfileUpdated. */
+const CONTACT_INFO_FIELDS = new Set(['primaryEmail', 'primaryPhone', 'billingAddress', 'shippingAddress']);
 
 export function formatCustomerNumber(sequence: number): string {
   return `CUS-${String(sequence).padStart(6, '0')}`;
@@ -61,64 +108,133 @@ function validateAddress(prefix: string, a: AddressInput) {
   };
 }
 
-export function validateNewCustomer(input: CreateCustomerInput) {
-  const person = {
-    title: optional('title', input.title, 20),
-    firstName: optional('firstName', input.firstName, 100),
-    middleName: optional('middleName', input.middleName, 100),
-    lastName: optional('lastName', input.lastName, 100),
-  };
-  const companyName = optional('companyName', input.companyName, 200);
-  if (input.type === 'INDIVIDUAL') {
-    if (!person.firstName) throw new BadUserInputError('firstName', 'is required for an individual customer');
-    if (!person.lastName) throw new BadUserInputError('lastName', 'is required for an individual customer');
-  } else if (!companyName) {
-    throw new BadUserInputError('companyName', `is required for a ${input.type.toLowerCase().replace('_', ' ')} customer`);
-  }
-  const language = optional('preferredLanguage', input.preferredLanguage, 35);
-  if (language && !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
-    throw new BadUserInputError('preferredLanguage', 'must be a BCP 47 language tag such as es or en-GB');
-  }
+function addressColumns(kind: 'billing' | 'shipping', address: ReturnType<typeof validateAddress> | null): ProfileColumns {
   return {
-    type: input.type,
-    companyName,
-    ...person,
-    primaryEmail: normaliseEmail('primaryEmail', input.primaryEmail),
-    primaryPhone: input.primaryPhone ? normalisePhone('primaryPhone', input.primaryPhone) : null,
-    billingAddress: input.billingAddress ? validateAddress('billingAddress', input.billingAddress) : null,
-    preferredLanguage: language,
+    [`${kind}Street`]: address?.street ?? null,
+    [`${kind}City`]: address?.city ?? null,
+    [`${kind}State`]: address?.state ?? null,
+    [`${kind}ZipCode`]: address?.zipCode ?? null,
+    [`${kind}Country`]: address?.country ?? null,
   };
 }
 
-export async function createCustomer(
-  db: Database,
-  caller: Caller,
-  events: EventContext,
-  input: CreateCustomerInput,
-): Promise<CustomerRow> {
+export function billingAddressOf(c: CustomerRow) {
+  return c.billingStreet && c.billingCity && c.billingZipCode && c.billingCountry
+    ? { street: c.billingStreet, city: c.billingCity, state: c.billingState, zipCode: c.billingZipCode, country: c.billingCountry }
+    : null;
+}
+
+export function shippingAddressOf(c: CustomerRow) {
+  return c.shippingStreet && c.shippingCity && c.shippingZipCode && c.shippingCountry
+    ? { street: c.shippingStreet, city: c.shippingCity, state: c.shippingState, zipCode: c.shippingZipCode, country: c.shippingCountry }
+    : null;
+}
+
+function validateDateOfBirth(value: string, today: Date): string {
+  const born = new Date(`${value}T00:00:00Z`);
+  const oldest = new Date(Date.UTC(today.getUTCFullYear() - 130, today.getUTCMonth(), today.getUTCDate()));
+  if (born > today) throw new BadUserInputError('dateOfBirth', 'cannot be in the future');
+  if (born < oldest) throw new BadUserInputError('dateOfBirth', 'cannot be more than 130 years ago');
+  return value;
+}
+
+function validatePassport(input: PassportInput, today: Date) {
+  const number = input.number.replace(/\s+/g, '').toUpperCase();
+  if (!/^[A-Z0-9]{5,20}$/.test(number)) {
+    throw new BadUserInputError('passport.number', 'must be 5 to 20 letters and digits');
+  }
+  const expiresOn = input.expiresOn ?? null;
+  if (expiresOn && new Date(`${expiresOn}T00:00:00Z`) < new Date(Date.UTC(today.getUTCFullYear() - 20, 0, 1))) {
+    throw new BadUserInputError('passport.expiresOn', 'is too far in the past to be a passport expiry');
+  }
+  return {
+    passportNumber: number,
+    passportCountry: input.country ? normaliseCountry('passport.country', input.country) : null,
+    passportExpiry: expiresOn,
+  };
+}
+
+/**
+ * The columns for the profile fields present in `input`, each validated (errors name the field). Person and
+ * company names are checked against the type by `requireNames` on the resulting record.
+ */
+export function profileColumns(input: ProfileInput, current: CustomerRow | null, today = new Date()): ProfileColumns {
+  const has = (key: keyof ProfileInput) => Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
+  const columns: ProfileColumns = {};
+  if (has('companyName')) columns.companyName = optional('companyName', input.companyName, 200);
+  if (has('industry')) columns.industry = optional('industry', input.industry, 100);
+  if (has('website')) columns.website = input.website?.trim() ? normaliseWebsite('website', input.website) : null;
+  if (has('title')) columns.title = optional('title', input.title, 20);
+  if (has('firstName')) columns.firstName = optional('firstName', input.firstName, 100);
+  if (has('middleName')) columns.middleName = optional('middleName', input.middleName, 100);
+  if (has('lastName')) columns.lastName = optional('lastName', input.lastName, 100);
+  if (has('primaryEmail')) {
+    if (input.primaryEmail == null) throw new BadUserInputError('primaryEmail', 'is required and cannot be cleared');
+    columns.primaryEmail = normaliseEmail('primaryEmail', input.primaryEmail);
+  }
+  if (has('primaryPhone')) {
+    columns.primaryPhone = input.primaryPhone?.trim() ? normalisePhone('primaryPhone', input.primaryPhone) : null;
+  }
+  const billing = has('billingAddress') ? (input.billingAddress ? validateAddress('billingAddress', input.billingAddress) : null) : undefined;
+  if (billing !== undefined) Object.assign(columns, addressColumns('billing', billing));
+  if (input.shippingSameAsBilling) {
+    if (has('shippingAddress')) {
+      throw new BadUserInputError('shippingSameAsBilling', 'cannot be combined with a shippingAddress');
+    }
+    const source = billing !== undefined ? billing : current ? billingAddressOf(current) : null;
+    if (!source) throw new BadUserInputError('shippingSameAsBilling', 'needs a billing address to copy');
+    Object.assign(columns, addressColumns('shipping', source));
+  } else if (has('shippingAddress')) {
+    Object.assign(columns, addressColumns('shipping', input.shippingAddress ? validateAddress('shippingAddress', input.shippingAddress) : null));
+  }
+  if (has('dateOfBirth')) columns.dateOfBirth = input.dateOfBirth ? validateDateOfBirth(input.dateOfBirth, today) : null;
+  if (has('gender')) columns.gender = input.gender ?? null;
+  if (has('nationality')) columns.nationality = input.nationality?.trim() ? normaliseCountry('nationality', input.nationality) : null;
+  if (has('passport')) {
+    Object.assign(
+      columns,
+      input.passport ? validatePassport(input.passport, today) : { passportNumber: null, passportCountry: null, passportExpiry: null },
+    );
+  }
+  if (has('loyaltyNumber')) {
+    const number = input.loyaltyNumber?.replace(/\s+/g, '').toUpperCase();
+    if (number && !/^[A-Z0-9]{6,20}$/.test(number)) throw new BadUserInputError('loyaltyNumber', 'must be 6 to 20 letters and digits');
+    columns.loyaltyNumber = number || null;
+  }
+  if (has('preferredLanguage')) {
+    columns.preferredLanguage = input.preferredLanguage?.trim() ? normaliseLanguage('preferredLanguage', input.preferredLanguage) : null;
+  }
+  if (has('timeZone')) columns.timeZone = input.timeZone?.trim() ? normaliseTimeZone('timeZone', input.timeZone) : null;
+  return columns;
+}
+
+/** Individuals need first and last name, every other type a company name. */
+function requireNames(type: CustomerType, c: Pick<NewCustomerRow, 'firstName' | 'lastName' | 'companyName'>): void {
+  if (type === 'INDIVIDUAL') {
+    if (!c.firstName) throw new BadUserInputError('firstName', 'is required for an individual customer');
+    if (!c.lastName) throw new BadUserInputError('lastName', 'is required for an individual customer');
+  } else if (!c.companyName) {
+    throw new BadUserInputError('companyName', `is required for a ${type.toLowerCase().replace('_', ' ')} customer`);
+  }
+}
+
+export function validateNewCustomer(input: CreateCustomerInput) {
+  const columns = profileColumns(input, null);
+  requireNames(input.type, columns);
+  return { type: input.type, ...columns, primaryEmail: columns.primaryEmail! };
+}
+
+export async function createCustomer(db: Database, caller: Caller, events: EventContext, input: CreateCustomerInput): Promise<CustomerRow> {
   const valid = validateNewCustomer(input);
   return db.transaction(async (tx) => {
     const customer = await insertCustomer(tx, {
+      ...valid,
       customerNumber: formatCustomerNumber(await nextCustomerSequence(tx)),
-      type: valid.type,
       segment: initialSegment(valid.type),
-      companyName: valid.companyName,
-      title: valid.title,
-      firstName: valid.firstName,
-      middleName: valid.middleName,
-      lastName: valid.lastName,
-      primaryEmail: valid.primaryEmail,
-      primaryPhone: valid.primaryPhone,
-      billingStreet: valid.billingAddress?.street ?? null,
-      billingCity: valid.billingAddress?.city ?? null,
-      billingState: valid.billingAddress?.state ?? null,
-      billingZipCode: valid.billingAddress?.zipCode ?? null,
-      billingCountry: valid.billingAddress?.country ?? null,
-      preferredLanguage: valid.preferredLanguage,
       createdBy: caller.subject,
     });
     await recordEvent(tx, outbox, events, {
-      type: 'cmp.customer.CustomerCreated',
+      type: 'cmp.customer.CustomerRegistered',
       aggregateType: 'Customer',
       aggregateId: customer.id,
       customerId: customer.id,
@@ -127,8 +243,71 @@ export async function createCustomer(
         customerNumber: customer.customerNumber,
         type: customer.type,
         segment: customer.segment,
+        createdBy: caller.subject,
       },
     });
     return customer;
   });
+}
+
+/** The GraphQL field a column belongs to, for change lists in events and history. */
+function fieldOf(column: string): string {
+  if (column.startsWith('billing')) return 'billingAddress';
+  if (column.startsWith('shipping')) return 'shippingAddress';
+  if (column.startsWith('passport')) return 'passport';
+  return column;
+}
+
+const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+
+/**
+ * Changes a live customer's details. Only what actually changes is written; the change is announced as
+ * CustomerContactInfoUpdated (e-mail, phone, addresses) and/or CustomerProfileUpdated (everything else), with
+ * the names of the changed fields (never their values: events travel further than this database).
+ */
+export async function updateCustomer(
+  db: Database,
+  caller: Caller,
+  events: EventContext,
+  id: string,
+  input: ProfileInput,
+): Promise<CustomerRow> {
+  return db.transaction(async (tx) => {
+    const current = await requireLiveCustomer(tx, id, { field: 'id', forUpdate: true });
+    const columns = profileColumns(input, current);
+    const changed = Object.fromEntries(
+      Object.entries(columns).filter(([column, value]) => !same(value, current[column as keyof CustomerRow])),
+    ) as ProfileColumns;
+    if (Object.keys(changed).length === 0) return current;
+    requireNames(current.type, { ...current, ...changed });
+    const updated = await updateCustomerRow(tx, current.id, { ...changed, updatedAt: new Date() });
+    const fields = [...new Set(Object.keys(changed).map(fieldOf))].sort();
+    await recordHistory(tx, {
+      customerId: current.id,
+      attribute: 'PROFILE',
+      toValue: fields.join(','),
+      source: 'MANUAL',
+      actor: caller.subject,
+    });
+    await announceChanges(tx, events, current.id, fields, caller.subject);
+    return updated;
+  });
+}
+
+async function announceChanges(tx: Executor, events: EventContext, customerId: string, fields: string[], actor: string) {
+  const contactInfo = fields.filter((f) => CONTACT_INFO_FIELDS.has(f));
+  const profile = fields.filter((f) => !CONTACT_INFO_FIELDS.has(f));
+  for (const [type, changed] of [
+    ['cmp.customer.CustomerContactInfoUpdated', contactInfo],
+    ['cmp.customer.CustomerProfileUpdated', profile],
+  ] as const) {
+    if (changed.length === 0) continue;
+    await recordEvent(tx, outbox, events, {
+      type,
+      aggregateType: 'Customer',
+      aggregateId: customerId,
+      customerId,
+      data: { customerId, changedFields: changed, changedBy: actor },
+    });
+  }
 }

@@ -1,33 +1,109 @@
-import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid } from '@cmp/platform';
-import { DateTimeResolver } from 'graphql-scalars';
+import { Privilege, normaliseFilter, requireCustomerAccess, requirePageSize, requirePrivilege, requireUuid } from '@cmp/platform';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { createCustomer, displayName } from '../domain/customers.ts';
+import { findCustomerByNumber } from '../db/customers.repo.ts';
+import type { CustomerRow } from '../db/schema.ts';
+import { addressWarnings } from '../domain/contact-rules.ts';
+import { billingAddressOf, createCustomer, displayName, shippingAddressOf, updateCustomer } from '../domain/customers.ts';
+import { changeCustomerStatus, deactivateCustomer, mergeCustomers, reactivateCustomer } from '../domain/lifecycle.ts';
+import {
+  consentsInForce,
+  notificationSettings,
+  recordConsent,
+  registerDevice,
+  requireSelfOrUpdate,
+  updatePreferences,
+} from '../domain/preferences.ts';
+import { scalarResolvers } from './scalars.ts';
 
-async function visibleCustomer(context: Context, rawId: string) {
-  const id = requireUuid('id', rawId);
+/**
+ * What a normal read of a customer shows: a live customer; the customer a merged duplicate now lives in;
+ * nothing for a deactivated one.
+ */
+async function shownAs(context: Context, row: CustomerRow | null): Promise<CustomerRow | null> {
+  if (!row) return null;
+  if (row.mergedIntoId) return shownAs(context, await context.loaders.customerById.load(row.mergedIntoId));
+  return row.deactivatedAt ? null : row;
+}
+
+async function visibleCustomer(context: Context, rawId: string, field = 'id') {
+  const id = requireUuid(field, rawId);
   requireCustomerAccess(context.caller, id, Privilege.CustomerRead);
-  const customer = await context.loaders.customerById.load(id);
-  return customer && !customer.deactivatedAt ? customer : null;
+  return shownAs(context, await context.loaders.customerById.load(id));
 }
 
 export const customerResolvers: Resolvers<Context> = {
-  DateTime: DateTimeResolver,
+  ...scalarResolvers,
   Query: {
     customer: (_parent, { id }, context) => visibleCustomer(context, id),
+    customerByNumber: async (_parent, { customerNumber }, context) => {
+      requirePrivilege(context.caller, Privilege.CustomerRead);
+      const row = await findCustomerByNumber(context.db, customerNumber.trim().toUpperCase());
+      if (!row) return null;
+      requireCustomerAccess(context.caller, row.id, Privilege.CustomerRead);
+      return shownAs(context, row);
+    },
   },
   Mutation: {
     createCustomer: (_parent, { input }, { db, caller, events }) => {
       requirePrivilege(caller, Privilege.CustomerCreate);
       return createCustomer(db, caller, events, input);
     },
+    updateCustomer: (_parent, { id, input }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CustomerUpdate);
+      return updateCustomer(db, caller, events, id, input);
+    },
+    changeCustomerStatus: (_parent, { id, status, reason }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CustomerUpdate);
+      return changeCustomerStatus(db, caller, events, id, status, reason);
+    },
+    deactivateCustomer: (_parent, { id, reason }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CustomerDeactivate);
+      return deactivateCustomer(db, caller, events, id, reason);
+    },
+    reactivateCustomer: (_parent, { id, reason }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CustomerDeactivate);
+      return reactivateCustomer(db, caller, events, id, reason);
+    },
+    mergeCustomers: (_parent, { input }, { db, caller, events }) => {
+      requirePrivilege(caller, Privilege.CustomerMerge);
+      return mergeCustomers(db, caller, events, input);
+    },
+    updateCustomerPreferences: (_parent, { customerId, input }, { db, caller, events }) => {
+      requireSelfOrUpdate(caller, requireUuid('customerId', customerId));
+      return updatePreferences(db, caller, events, customerId, input);
+    },
+    recordConsent: (_parent, { input }, { db, caller, events }) => {
+      requireSelfOrUpdate(caller, requireUuid('customerId', input.customerId));
+      return recordConsent(db, caller, events, input);
+    },
+    registerCustomerDevice: (_parent, { customerId, input }, { db, caller }) => {
+      requireSelfOrUpdate(caller, requireUuid('customerId', customerId));
+      return registerDevice(db, caller, customerId, input);
+    },
   },
   Customer: {
     __resolveReference: (reference, context) => visibleCustomer(context, reference.id),
     displayName: (customer) => displayName(customer),
-    billingAddress: (c) =>
-      c.billingStreet && c.billingCity && c.billingZipCode && c.billingCountry
-        ? { street: c.billingStreet, city: c.billingCity, state: c.billingState, zipCode: c.billingZipCode, country: c.billingCountry }
-        : null,
+    billingAddress: billingAddressOf,
+    shippingAddress: shippingAddressOf,
+    addressWarnings: (c) => [...addressWarnings('billingAddress', billingAddressOf(c)), ...addressWarnings('shippingAddress', shippingAddressOf(c))],
+    passport: (c) => (c.passportNumber ? { number: c.passportNumber, country: c.passportCountry, expiresOn: c.passportExpiry } : null),
+    preferences: async (c, _args, { loaders }) => (await loaders.preferencesByCustomer.load(c.id)) ?? { customerId: c.id, empty: true },
+    consents: async (c, _args, { loaders }) => consentsInForce(await loaders.consentLedgerByCustomer.load(c.id)),
+    consentHistory: (c, _args, { loaders }) => loaders.consentLedgerByCustomer.load(c.id),
+    devices: (c, _args, { loaders }) => loaders.devicesByCustomer.load(c.id),
+    history: (c, { attributes, first }, { loaders }) =>
+      loaders.historyByCustomer(c.id, { attributes: normaliseFilter(attributes), first: requirePageSize('first', first, 50, 200) }),
+    mergedInto: async (c, _args, context) => (c.mergedIntoId ? shownAs(context, await context.loaders.customerById.load(c.mergedIntoId)) : null),
+  },
+  CustomerPreferences: {
+    channels: (p) => ('empty' in p ? [] : p.channels) as never,
+    notifications: (p) => notificationSettings('empty' in p ? {} : p.notifications),
+    seat: (p) => ('empty' in p ? null : p.seat) as never,
+    meal: (p) => ('empty' in p ? null : p.meal),
+    drink: (p) => ('empty' in p ? null : p.drink),
+    interests: (p) => ('empty' in p ? [] : p.interests),
+    updatedAt: (p) => ('empty' in p ? null : p.updatedAt),
   },
 };

@@ -4,9 +4,17 @@ import type { TimelineEntryType } from './types.ts';
 
 type Describe = (data: Record<string, unknown>) => string;
 
+const fieldList = (fields: unknown) => (Array.isArray(fields) ? fields.join(', ') : '');
+
 /** How each other subgraph's event reads on the customer's timeline. */
 const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe }> = {
-  'cmp.customer.CustomerCreated': { type: 'PROFILE', describe: (d) => `Customer ${d.customerNumber} created` },
+  'cmp.customer.CustomerRegistered': { type: 'PROFILE', describe: (d) => `Customer ${d.customerNumber} registered` },
+  'cmp.customer.CustomerProfileUpdated': { type: 'PROFILE', describe: (d) => `Profile updated: ${fieldList(d.changedFields)}` },
+  'cmp.customer.CustomerContactInfoUpdated': { type: 'PROFILE', describe: (d) => `Contact details updated: ${fieldList(d.changedFields)}` },
+  'cmp.customer.CustomerPreferencesUpdated': { type: 'PROFILE', describe: (d) => `Preferences updated: ${fieldList(d.changedFields)}` },
+  'cmp.customer.CustomerStatusChanged': { type: 'PROFILE', describe: (d) => `Status ${d.fromStatus} → ${d.toStatus}: ${d.reason}` },
+  'cmp.customer.CustomerDeactivated': { type: 'PROFILE', describe: (d) => `Customer deactivated: ${d.reason}` },
+  'cmp.customer.CustomerReactivated': { type: 'PROFILE', describe: (d) => `Customer reactivated: ${d.reason}` },
   'cmp.customer.CustomerMerged': { type: 'PROFILE', describe: (d) => `Customer ${d.sourceCustomerNumber ?? d.sourceCustomerId} merged into this record` },
   'cmp.loyalty.LoyaltyAccountMerged': {
     type: 'LOYALTY',
