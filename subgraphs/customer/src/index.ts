@@ -1,5 +1,6 @@
 import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
 import { knownTiers, outbox } from './db/schema.ts';
+import { activityConsumer } from './domain/activity.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -9,7 +10,7 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   createLoaders,
   outbox,
   // Loyalty's tier changes update the segmentation inputs kept here.
-  consumers: [knownTierConsumer('customer.loyalty-tiers', knownTiers)],
+  consumers: [knownTierConsumer('customer.loyalty-tiers', knownTiers), activityConsumer],
   constraintErrors: {
     customers_primary_email_key: {
       code: 'CUST-002',
