@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '@cmp/platform';
-import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
+import { callerWith, customerEntities, recordQueries, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportingRefundedFor } from '../src/domain/purchases.ts';
@@ -337,5 +337,25 @@ describe('Customer.purchases', () => {
       r: [{ __typename: 'Purchase', id: theirs.id }],
     });
     expect(staff.data._entities[0]).toEqual({ id: theirs.id, amount: { amountMinor: 12099 }, customer: { id: other } });
+  });
+
+  it("reads 20 customers' purchases through _entities in one query", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = await newCustomer();
+      ids.push(id);
+      for (let j = 0; j < (i % 3) + 1; j++) await record(purchase(id, { orderReference: `BATCH-${id}-${j}` }));
+    }
+    const { result, queries } = await recordQueries(h.handle.db, () =>
+      run(admin, customerEntities('purchases(first: 2) { edges { node { orderReference } } pageInfo { hasNextPage } }'), {
+        representations: ids.map((id) => ({ __typename: 'Customer', id })),
+      }),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities.map((c: any) => c.purchases.edges.length)).toEqual(ids.map((_, i) => Math.min((i % 3) + 1, 2)));
+    expect(result.data._entities.map((c: any) => c.purchases.pageInfo.hasNextPage)).toEqual(ids.map((_, i) => (i % 3) + 1 > 2));
+    expect(result.data._entities[2].purchases.edges[0].node.orderReference).toMatch(new RegExp(`^BATCH-${ids[2]}-`));
+    expect(queries.filter((q) => /"purchases"/.test(q))).toHaveLength(1);
+    expect(queries).toHaveLength(2); // the customers, then their purchases
   });
 });
