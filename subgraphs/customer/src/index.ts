@@ -3,6 +3,8 @@ import { knownTiers, outbox } from './db/schema.ts';
 import { activityConsumer } from './domain/activity.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
+import { startContactTransferJobs } from './transfer/jobs.ts';
+import { contactTransferRoutes } from './transfer/routes.ts';
 
 export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'customer',
@@ -17,5 +19,19 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
       field: 'primaryEmail',
       message: 'primaryEmail: a customer with this e-mail address already exists',
     },
+    contacts_customer_email_key: {
+      code: 'CONT-002',
+      field: 'email',
+      message: 'email: the customer already has a contact with this e-mail address',
+    },
+    contacts_single_primary_key: {
+      code: 'CONFLICT',
+      field: 'isPrimary',
+      message: 'isPrimary: the customer already has a primary contact; try again',
+    },
   },
+  // Contact imports and exports run in the background, one worker of each per process.
+  start: (deps) => startContactTransferJobs(deps),
+  // The upload of an import's file and the download of an export's.
+  routes: (router, { db, logger }) => contactTransferRoutes(router, { db, logger }),
 });
