@@ -24,3 +24,4 @@ export * from './events/relay.ts';
 export * from './loaders.ts';
 export * from './pagination.ts';
 export * from './resilience.ts';
+export * from './server/resolvers.ts';

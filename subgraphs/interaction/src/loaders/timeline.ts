@@ -1,12 +1,12 @@
 import { alignMany, alignOne, loaderPerArguments, type Database } from '@cmp/platform';
 import DataLoader from 'dataloader';
-import { findInteractionsByIds } from './db/interactions.repo.ts';
+import { findInteractionsByIds } from '../db/interactions.repo.ts';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { followUpTasks, type FollowUpTaskRow, type InteractionRow, type TimelineEntryRow } from './db/schema.ts';
-import { findTimelineEntriesByIds, findTimelinePages, type TimelinePage } from './db/timeline.repo.ts';
+import { followUpTasks, type FollowUpTaskRow, type InteractionRow, type TimelineEntryRow } from '../db/schema.ts';
+import { findTimelineEntriesByIds, findTimelinePages, type TimelinePage } from '../db/timeline.repo.ts';
 
-/** Per-request loaders: one query per entity type and level, never one per row. */
-export function createLoaders(db: Database) {
+
+export function timelineLoaders(db: Database) {
   return {
     interactionById: new DataLoader<string, InteractionRow | null>(async (ids) =>
       alignOne(ids, await findInteractionsByIds(db, ids), (i) => i.id),
@@ -31,4 +31,3 @@ export function createLoaders(db: Database) {
   };
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;

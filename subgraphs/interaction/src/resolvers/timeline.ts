@@ -5,7 +5,7 @@ import type { Context } from '../context.ts';
 import { logInteraction } from '../domain/interactions.ts';
 import { timelinePage } from '../domain/timeline.ts';
 
-export const resolvers: Resolvers<Context> = {
+export const timelineResolvers: Resolvers<Context> = {
   DateTime: DateTimeResolver,
   Query: {
     interaction: async (_parent, { id }, { caller, loaders }) => {

@@ -1,0 +1,5 @@
+import type { Database } from '@cmp/platform';
+
+export function communicationsLoaders(_db: Database) {
+  return {};
+}

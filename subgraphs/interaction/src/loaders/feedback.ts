@@ -1,0 +1,5 @@
+import type { Database } from '@cmp/platform';
+
+export function feedbackLoaders(_db: Database) {
+  return {};
+}

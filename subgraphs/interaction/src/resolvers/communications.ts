@@ -1,0 +1,4 @@
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+
+export const communicationsResolvers: Resolvers<Context> = {};

@@ -1,0 +1,7 @@
+import { mergeResolverMaps } from '@cmp/platform';
+import { communicationsResolvers } from './communications.ts';
+import { deliveryResolvers } from './delivery.ts';
+import { feedbackResolvers } from './feedback.ts';
+import { timelineResolvers } from './timeline.ts';
+
+export const resolvers = mergeResolverMaps(timelineResolvers, communicationsResolvers, deliveryResolvers, feedbackResolvers);
