@@ -1211,9 +1211,18 @@ export type Mutation = {
    * cases for any customer; a Customer token only for itself. Subject up to 500 characters, description up to 5000.
    */
   openCase: Case;
-  /** Fixes the rating by hand (reason required), or with `rating: null` returns it to the automatic rules. */
+  /**
+   * Fixes the rating by hand (reason 3-500 characters), or with `rating: null` returns it to the automatic rules and
+   * recomputes it at once. A manager's override: only the roles that may also deactivate customers (Admin,
+   * CustomerManager), not SalesRep. History and `CustomerRatingChanged` as for the segment.
+   */
   overrideCustomerRating: Customer;
-  /** Fixes the segment by hand (reason required), or with `segment: null` returns it to the automatic rules. */
+  /**
+   * Fixes the segment by hand (reason 3-500 characters), or with `segment: null` returns it to the automatic rules
+   * and recomputes it at once; while fixed, lifetime value changes leave it alone. Each override is a MANUAL entry of
+   * the customer's history (who, why) and a `CustomerSegmentChanged` event when the segment moves. Needs the
+   * customer update privilege (Admin, CustomerManager, SalesRep). CUST-001 / CUST-004 for unknown or deactivated.
+   */
   overrideCustomerSegment: Customer;
   /** Sets the tier by a loyalty manager's decision, up or down, with the reason kept in the tier history. */
   overrideLoyaltyTier: LoyaltyAccount;
@@ -1228,7 +1237,8 @@ export type Mutation = {
   recordConsent: Consent;
   /**
    * Records a purchase (ancillary, in-flight retail, web order). Recording the same order reference again answers
-   * the first record. Paid purchases add to the customer's lifetime value.
+   * the first record; the reference under another customer or with different content is CONFLICT naming
+   * `orderReference`. Paid purchases add their EUR reporting amount to the customer's lifetime value.
    */
   recordPurchase: Purchase;
   /** Records or updates a flight of the customer's travel history (by ticket, flight number and departure). */
@@ -1240,7 +1250,11 @@ export type Mutation = {
    * stored state is returned with its age and the reason.
    */
   refreshLoyaltyAccount: LoyaltyAccountRefresh;
-  /** Refunds all or part of a purchase (in its currency); the lifetime value drops by the refund. */
+  /**
+   * Refunds all or part of a purchase (in its currency, at most what remains: BAD_USER_INPUT naming `amount`). The
+   * lifetime value drops by the refund's share of the reporting amount, on the running total rounded half up to the
+   * cent, so a full refund always removes the whole reporting amount.
+   */
   refundPurchase: Purchase;
   /** Registers or refreshes a device or channel the customer uses (the app on a phone, the web). */
   registerCustomerDevice: CustomerDevice;
@@ -1648,7 +1662,7 @@ export type Purchase = {
   orderReference: Scalars['String']['output'];
   purchasedAt: Scalars['DateTime']['output'];
   refunded: Money;
-  /** What the purchase adds to lifetime value, in EUR. */
+  /** What the purchase adds to lifetime value, in EUR: its reporting amount less the refunded share. */
   reportingAmount: Money;
   status: PurchaseStatus;
 };
