@@ -327,7 +327,9 @@ export type ConsentPurpose =
   | 'MARKETING_PUSH'
   | 'MARKETING_SMS'
   | 'PARTNER_SHARING'
-  | 'PROFILING';
+  | 'PROFILING'
+  /** Publishing the customer's approved testimonials. */
+  | 'PUBLIC_TESTIMONIALS';
 
 export type ConsentSource =
   | 'AIRPORT'
