@@ -180,4 +180,17 @@ describe('activity consumer', () => {
     expect(await counters(id)).toBeNull();
     expect(await ratingOf(id)).toBe('UNRATED');
   });
+
+  it("counts an event about a merged duplicate for the customer it was merged into", async () => {
+    const source = await newCustomer();
+    const target = await newCustomer();
+    await h.handle.db
+      .update(customers)
+      .set({ deactivatedAt: new Date(), deactivatedBy: 'test', deactivationReason: 'Merged', mergedIntoId: target })
+      .where(eq(customers.id, source));
+    await activityConsumer.handle(h.handle.db, scan(source, randomUUID(), 'ADMITTED'));
+    expect(await counters(source)).toBeNull();
+    expect(await counters(target)).toEqual({ complaints: 0, eventsAttended: 1, testimonials: 0 });
+    expect(await ratingOf(target)).toBe('FAIR');
+  });
 });

@@ -261,14 +261,28 @@ export async function findHistoryOf(db: Executor, customerId: string, attribute:
 
 // ---- activity ----
 
-/** Locks the customer's row when it exists and is live; null otherwise (nothing locked). */
-export async function lockLiveCustomer(db: Executor, customerId: string): Promise<{ id: string } | null> {
-  const [row] = await db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(and(eq(customers.id, customerId), isNull(customers.deactivatedAt)))
-    .for('update');
-  return row ?? null;
+/**
+ * Locks the row of the customer an event about `customerId` now belongs to: the customer itself when live, the
+ * customer it was merged into when it was merged (merges point every duplicate at the final target). Null when
+ * unknown or deactivated without a merge; nothing is locked then.
+ */
+export async function lockCustomerForEvent(db: Executor, customerId: string): Promise<{ id: string } | null> {
+  // A merge committing between the read and the lock makes the lock find nothing: read again and follow it.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [row] = await db
+      .select({ id: customers.id, deactivatedAt: customers.deactivatedAt, mergedIntoId: customers.mergedIntoId })
+      .from(customers)
+      .where(eq(customers.id, customerId));
+    const id = row?.deactivatedAt ? row.mergedIntoId : row?.id;
+    if (!id) return null;
+    const [live] = await db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(and(eq(customers.id, id), isNull(customers.deactivatedAt)))
+      .for('update');
+    if (live) return live;
+  }
+  return null;
 }
 
 /** Records that `consumer` applied `eventId`; false when it already had (the effect must not be applied again). */

@@ -1,5 +1,5 @@
 import type { CloudEvent, Database, EventConsumer } from '@cmp/platform';
-import { incrementActivity, lockLiveCustomer, markApplied, type ActivityCounter } from '../db/commerce.repo.ts';
+import { incrementActivity, lockCustomerForEvent, markApplied, type ActivityCounter } from '../db/commerce.repo.ts';
 import { refreshCustomerValue } from './value.ts';
 
 export const COMPLAINT_RECEIVED = 'cmp.case.CustomerComplaintReceived';
@@ -31,15 +31,15 @@ export function countedBy(event: CloudEvent): { counter: ActivityCounter; consum
 /**
  * Applies one event to the customer's activity counters and re-rates the customer, all in one transaction: the
  * applied key goes in first, so an event delivered again (or a second admitted entry of one invitation) finds it
- * taken and changes nothing. Events about customers this subgraph does not know, or no longer keeps live, are
- * ignored.
+ * taken and changes nothing. An event about a merged duplicate counts for the customer it was merged into;
+ * events about customers this subgraph does not know, or that are deactivated, are ignored.
  */
 export async function applyActivityEvent(db: Database, event: CloudEvent): Promise<void> {
   const counted = countedBy(event);
   const customerId = event.customerid;
   if (!counted || !customerId || !/^[0-9a-f-]{36}$/i.test(customerId)) return;
   await db.transaction(async (tx) => {
-    const customer = await lockLiveCustomer(tx, customerId);
+    const customer = await lockCustomerForEvent(tx, customerId);
     if (!customer) return;
     if (!(await markApplied(tx, counted.consumer, counted.key))) return;
     await incrementActivity(tx, customer.id, counted.counter);
