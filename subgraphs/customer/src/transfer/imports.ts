@@ -77,17 +77,18 @@ export async function startContactImport(
 }
 
 /** The column each field is read from: the user's mapping, or headers named like the fields. */
-function resolveColumns(headers: string[], mapping: Record<string, string>): Map<ContactField, string> {
-  const columns = new Map<ContactField, string>();
+function resolveColumns(headers: string[], mapping: Record<string, string>): Map<ContactField, string[]> {
+  const columns = new Map<ContactField, string[]>();
   if (Object.keys(mapping).length > 0) {
     for (const [column, field] of Object.entries(mapping)) {
       if (!headers.includes(column)) throw new UnreadableFileError(`the file has no column "${column}" (mapped to ${field})`);
-      columns.set(field as ContactField, column);
+      columns.set(field as ContactField, [column]);
     }
   } else {
+    // JSON objects may each spell a field differently (firstName, first_name): every matching key is a candidate.
     for (const field of CONTACT_FIELDS) {
-      const header = headers.find((h) => headerKey(h) === headerKey(FIELD_COLUMNS[field]));
-      if (header) columns.set(field, header);
+      const matching = headers.filter((h) => headerKey(h) === headerKey(FIELD_COLUMNS[field]));
+      if (matching.length) columns.set(field, matching);
     }
     const missing = requiredFieldsMissing(new Set(columns.keys()));
     if (missing) throw new UnreadableFileError(`${missing}: name the columns customerNumber, firstName, lastName, email (or give a mapping)`);
@@ -125,10 +126,10 @@ interface ParsedRow {
   contact: ReturnType<typeof validateNewContact>;
 }
 
-function parseRow(record: Record<string, Cell>, columns: Map<ContactField, string>): ParsedRow {
+function parseRow(record: Record<string, Cell>, columns: Map<ContactField, string[]>): ParsedRow {
   if (NOT_AN_OBJECT in record) throw new BadUserInputError('row', String(record[NOT_AN_OBJECT]));
   const get = (field: ContactField) => {
-    const column = columns.get(field);
+    const column = columns.get(field)?.find((c) => record[c] !== undefined);
     return column === undefined ? undefined : record[column];
   };
   const name = (field: ContactField) => FIELD_COLUMNS[field];
@@ -179,7 +180,7 @@ export type ImportOutcome = 'finished' | 'lost-lease';
  */
 export async function runImport(db: Database, job: ContactImportRow, lease: Date, events: EventContext, log: Logger): Promise<ImportOutcome> {
   let sheet;
-  let columns: Map<ContactField, string>;
+  let columns: Map<ContactField, string[]>;
   try {
     sheet = await readSheet(job.format, job.file ?? Buffer.alloc(0));
     if (sheet.rows.length > MAX_IMPORT_ROWS) {

@@ -20,22 +20,27 @@ function validId(raw: string): string | null {
   }
 }
 
-/** Reads the body, never holding more than `max` bytes: beyond that it answers 'too-large' at once. */
+/** Bodies past this are cut off rather than read to the end only to be thrown away. */
+const DRAIN_LIMIT = 10 * MAX_IMPORT_BYTES;
+
+/**
+ * Reads the body, never holding more than `max` bytes. Past that the rest is read and dropped, so the client can
+ * finish sending and read the 413 (breaking off would reset the connection under it), up to a bound.
+ */
 async function readBody(req: Request, max: number): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > max) return 'too-large';
-    chunks.push(chunk);
+    if (size > DRAIN_LIMIT) break;
+    if (size <= max) chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return size > max ? 'too-large' : Buffer.concat(chunks);
 }
 
-function refuseTooLarge(req: Request, res: Response) {
-  // The rest of the body is not read: the connection closes after the answer.
-  res.setHeader('connection', 'close');
-  res.on('finish', () => req.socket.destroy());
+function refuseTooLarge(res: Response, declared: boolean) {
+  // A body declared too large is not read at all: the connection closes after the answer.
+  if (declared) res.setHeader('connection', 'close');
   fail(res, 413, `a contacts file takes at most ${MAX_IMPORT_BYTES} bytes (10 MB)`);
 }
 
@@ -55,9 +60,9 @@ export function contactTransferRoutes(router: Router, { db, logger }: { db: Data
       if (!job.uploadExpiresAt || job.uploadExpiresAt <= new Date()) return fail(res, 403, 'the link has expired: start a new import');
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (contentType !== CONTENT_TYPES[job.format]) return fail(res, 415, `the import is of ${job.format}: send Content-Type ${CONTENT_TYPES[job.format]}`);
-      if (Number(req.headers['content-length'] ?? 0) > MAX_IMPORT_BYTES) return refuseTooLarge(req, res);
+      if (Number(req.headers['content-length'] ?? 0) > MAX_IMPORT_BYTES) return refuseTooLarge(res, true);
       const body = await readBody(req, MAX_IMPORT_BYTES);
-      if (body === 'too-large') return refuseTooLarge(req, res);
+      if (body === 'too-large') return refuseTooLarge(res, false);
 
       let rows: number | null = null;
       try {
