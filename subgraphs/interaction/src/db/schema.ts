@@ -1,4 +1,5 @@
 import { defineOutbox } from '@cmp/platform';
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CHANNELS, DIRECTIONS, TIMELINE_ENTRY_TYPES } from '../domain/types.ts';
 
@@ -15,9 +16,16 @@ export const interactions = interactionSchema.table(
     summary: text('summary').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     recordedBy: text('recorded_by').notNull(),
+    /** Calls: how long the call lasted. */
+    durationSeconds: integer('duration_seconds'),
+    /** Calls: the agent's notes beyond the summary. */
+    notes: text('notes'),
+    /** Chats: the conversation as plain text. */
+    transcript: text('transcript'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('interactions_customer_idx').on(t.customerId, t.occurredAt)],
+  // History reads newest first per customer with a keyset on (occurred_at, id).
+  (t) => [index('interactions_customer_idx').on(t.customerId, t.occurredAt.desc(), t.id.desc())],
 );
 
 /** The unified customer timeline: a projection of this and every other subgraph's events. */
@@ -33,6 +41,8 @@ export const timelineEntries = interactionSchema.table(
     sourceId: text('source_id').notNull(),
     // The event an entry was projected from: replaying it must not add a second entry.
     eventId: uuid('event_id'),
+    /** Who did it: a token subject, or `system` for what no person did. */
+    actor: text('actor').notNull().default('system'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -65,12 +75,21 @@ export const followUpTasks = interactionSchema.table(
     sourceId: text('source_id'),
     /** The event that created it: replaying the event creates nothing more. */
     sourceEventId: uuid('source_event_id'),
+    notes: text('notes'),
+    /** Who created it: a token subject, or `system` for tasks created from events. */
+    createdBy: text('created_by').notNull().default('system'),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    completedBy: text('completed_by'),
+    completionNote: text('completion_note'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('follow_up_tasks_source_event_key').on(t.sourceEventId),
     index('follow_up_tasks_customer_idx').on(t.customerId, t.dueAt),
-    index('follow_up_tasks_assignee_idx').on(t.assignee, t.status, t.dueAt),
+    index('follow_up_tasks_assignee_idx').on(t.assignee, t.status, t.dueAt, t.id),
+    // The shared queue: open tasks nobody has taken, soonest due first.
+    index('follow_up_tasks_queue_idx').on(t.status, t.dueAt, t.id).where(sql`${t.assignee} is null`),
   ],
 );
 
