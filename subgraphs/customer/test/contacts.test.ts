@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contacts, customers, outbox } from '../src/db/schema.ts';
 import { moveContacts } from '../src/domain/contacts.ts';
 import { customerSubgraph } from '../src/index.ts';
+import { contactLoaders } from '../src/loaders/contacts.ts';
 
 let h: SubgraphHarness;
 const admin = callerWith('Admin');
@@ -255,19 +256,51 @@ describe('updating, removing and tagging contacts', () => {
     expect((await run(admin, CONTACTS, { id: customerId, tag: 'bad tag' })).errors?.[0]?.extensions?.field).toBe('tag');
   });
 
-  it('loads the contacts of many customers with one query per field', async () => {
+  it('resolves the contacts, their customer and the primary of many customers in one request', async () => {
     const ids = [await newCustomer(), await newCustomer(), await newCustomer()];
     for (const id of ids) await add(id);
     const result = await run(admin, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id contacts { id customer { id } } primaryContact { id } } } }`, {
       r: ids.map((id) => ({ __typename: 'Customer', id })),
     });
     expect(result.errors).toBeUndefined();
-    for (const [i, entity] of (result.data._entities as { id: string; contacts: { customer: { id: string } }[]; primaryContact: { id: string } }[]).entries()) {
+    for (const [i, entity] of (result.data._entities as { id: string; contacts: { id: string; customer: { id: string } }[]; primaryContact: { id: string } }[]).entries()) {
       expect(entity.id).toBe(ids[i]);
       expect(entity.contacts).toHaveLength(1);
       expect(entity.contacts[0]!.customer.id).toBe(ids[i]);
-      expect(entity.primaryContact).not.toBeNull();
+      expect(entity.primaryContact.id).toBe(entity.contacts[0]!.id);
     }
+  });
+
+  it('loads the contacts of many customers with one query per argument set, shared by contacts and primaryContact', async () => {
+    const ids = [await newCustomer(), await newCustomer(), await newCustomer()];
+    for (const id of ids) {
+      await add(id, { tags: ['loaded'] });
+      await add(id);
+    }
+    let selects = 0;
+    const counting = new Proxy(h.handle.db, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property === 'select') {
+          return (...args: unknown[]) => {
+            selects++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const loaders = contactLoaders(counting);
+    const [all, tagged] = await Promise.all([
+      Promise.all(ids.map((id) => loaders.contactsByCustomer(id, { tag: null }))),
+      Promise.all(ids.map((id) => loaders.contactsByCustomer(id, { tag: 'loaded' }))),
+      Promise.all(ids.map((id) => loaders.contactsByCustomer(id, { tag: null }))),
+    ]);
+    expect(selects).toBe(2);
+    expect(all.map((list) => list.length)).toEqual([2, 2, 2]);
+    expect(all.map((list) => list[0]!.customerId)).toEqual(ids);
+    expect(all.every((list) => list[0]!.isPrimary && !list[1]!.isPrimary)).toBe(true);
+    expect(tagged.map((list) => list.map((c) => c.tags))).toEqual([[['loaded']], [['loaded']], [['loaded']]]);
   });
 });
 

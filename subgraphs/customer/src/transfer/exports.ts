@@ -41,7 +41,7 @@ export async function exportContacts(
   const filter: ExportFilter = { customerIds, tags };
   const rows = await countExportRows(db, filter);
   if (rows > MAX_EXPORT_ROWS) {
-    throw new BadUserInputError('customerIds', `the filter selects ${rows} contacts; an export holds at most ${MAX_EXPORT_ROWS}: narrow it`);
+    throw new BadUserInputError(customerIds.length ? 'customerIds' : 'tags', `the filter selects ${rows} contacts; an export holds at most ${MAX_EXPORT_ROWS}: narrow it`);
   }
   return insertExport(db, { format: input.format, customerIds, tags, fields, status: 'QUEUED', totalRows: rows, createdBy: caller.subject });
 }

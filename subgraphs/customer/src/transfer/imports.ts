@@ -51,8 +51,8 @@ function validateMapping(mapping: readonly ColumnMapping[]): Record<string, Cont
 }
 
 function requiredFieldsMissing(fields: Set<ContactField>): string | null {
-  const missing = (['FIRST_NAME', 'LAST_NAME', 'EMAIL'] as const).filter((f) => !fields.has(f));
-  if (!fields.has('CUSTOMER_NUMBER') && !fields.has('CUSTOMER_ID')) missing.unshift('CUSTOMER_NUMBER or CUSTOMER_ID' as never);
+  const missing: string[] = (['FIRST_NAME', 'LAST_NAME', 'EMAIL'] as const).filter((f) => !fields.has(f));
+  if (!fields.has('CUSTOMER_NUMBER') && !fields.has('CUSTOMER_ID')) missing.unshift('CUSTOMER_NUMBER or CUSTOMER_ID');
   return missing.length ? `no column is mapped to ${missing.join(', ')}` : null;
 }
 

@@ -1,4 +1,4 @@
-import { requireUuid, type Database, type Logger, type SubgraphDefinition } from '@cmp/platform';
+import { nudgeOutbox, requireUuid, type Database, type Logger, type SubgraphDefinition } from '@cmp/platform';
 import { findExport, findImport, storeUpload } from '../db/transfer.repo.ts';
 import { CONTENT_TYPES, EXTENSIONS, readSheet, UnreadableFileError } from './codecs.ts';
 import { WORKER_EVENTS } from './jobs.ts';
@@ -91,6 +91,7 @@ export function contactTransferRoutes(router: Router, { db, logger }: { db: Data
         logger.error({ err: error, importId: job.id }, 'contact import stopped; the background worker resumes it');
         return res.status(202).json(importSummary((await findImport(db, job.id))!));
       }
+      nudgeOutbox('customer');
       const done = (await findImport(db, job.id))!;
       res.status(done.status === 'FAILED' ? 422 : 200).json(importSummary(done));
     } catch (error) {
