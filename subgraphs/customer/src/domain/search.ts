@@ -1,0 +1,154 @@
+import { BadUserInputError, type Database } from '@cmp/platform';
+import { CUSTOMER_STATUSES, CUSTOMER_TYPES, SEGMENTS, type CustomerRow } from '../db/schema.ts';
+import { findCustomerPage } from '../db/search.repo.ts';
+
+export const SEARCH_PAGE_SIZE_DEFAULT = 20;
+export const SEARCH_PAGE_SIZE_MAX = 100;
+export const SEARCH_QUERY_MAX = 100;
+/** Trigrams need three characters: a query needs one word that long to narrow a million customers through the index. */
+export const SEARCH_WORD_MIN = 3;
+export const SEARCH_WORDS_MAX = 10;
+
+export const SORT_FIELDS = ['RELEVANCE', 'NAME', 'CUSTOMER_NUMBER', 'CREATED_AT', 'LIFETIME_VALUE', 'SEGMENT', 'STATUS'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+export type SortDirection = 'ASC' | 'DESC';
+
+export interface SortKey {
+  field: SortField;
+  direction: SortDirection;
+}
+
+/** One word of the query, lower-cased, with the accents of the letters search treats alike removed. */
+export interface SearchWord {
+  text: string;
+  /**
+   * Holds a digit, `@`, `.` or `_`: part of a customer number or an e-mail, compared character for character.
+   * Other words are names, where an unaccented letter also matches its accented forms ("fernandez", Fernández).
+   */
+  literal: boolean;
+  /** Shorter than three characters: matches the start of a word only (there are no trigrams to look it up by). */
+  wordStart: boolean;
+}
+
+export interface SearchCriteria {
+  /** The trimmed query, lower-cased (for exact customer number and e-mail matches); null without a text filter. */
+  exact: string | null;
+  words: SearchWord[];
+  types: CustomerRow['type'][];
+  segments: CustomerRow['segment'][];
+  statuses: CustomerRow['status'][];
+  page: number;
+  pageSize: number;
+  sort: SortKey[];
+}
+
+export interface SearchArgs {
+  query?: string | null;
+  type?: readonly string[] | null;
+  segment?: readonly string[] | null;
+  status?: readonly string[] | null;
+  page?: number | null;
+  pageSize?: number | null;
+  sort?: readonly { field: string; direction?: string | null }[] | null;
+}
+
+export interface CustomerSearchPage {
+  items: CustomerRow[];
+  totalCount: number;
+  page: number;
+  pageSize: number;
+  totalPages: number;
+}
+
+/** The accented letters of Spanish, Catalan, Portuguese, French and German names, and what they fold to. */
+const FOLDS: Record<string, string> = { a: 'áàâäã', e: 'éèêë', i: 'íìîï', o: 'óòôöõ', u: 'úùûü', n: 'ñ', c: 'ç' };
+const FOLD = new Map(Object.entries(FOLDS).flatMap(([plain, accented]) => [...accented].map((char) => [char, plain] as const)));
+
+/** Lower-cased, accented letters folded to their plain letter ("Fernández" becomes "fernandez"). */
+export function foldForSearch(text: string): string {
+  let folded = '';
+  for (const char of text.toLowerCase()) folded += FOLD.get(char) ?? char;
+  return folded;
+}
+
+/** The letters a plain letter also matches when searching names. */
+export function accentedForms(letter: string): string {
+  return FOLDS[letter] ?? '';
+}
+
+function oneOf<T extends string>(field: string, values: readonly string[] | null | undefined, allowed: readonly T[]): T[] {
+  const list = [...new Set(values ?? [])];
+  for (const value of list) {
+    if (!(allowed as readonly string[]).includes(value)) throw new BadUserInputError(field, `${value} is not one of ${allowed.join(', ')}`);
+  }
+  return list as T[];
+}
+
+function parseQuery(raw: string | null | undefined): Pick<SearchCriteria, 'exact' | 'words'> {
+  const trimmed = (raw ?? '').trim();
+  if (trimmed === '') return { exact: null, words: [] };
+  if (trimmed.length > SEARCH_QUERY_MAX) throw new BadUserInputError('query', `must be at most ${SEARCH_QUERY_MAX} characters`);
+  const words = [...new Set(trimmed.split(/\s+/).map(foldForSearch).filter((w) => w !== ''))];
+  if (words.length > SEARCH_WORDS_MAX) throw new BadUserInputError('query', `must have at most ${SEARCH_WORDS_MAX} words`);
+  if (!words.some((w) => w.length >= SEARCH_WORD_MIN)) {
+    throw new BadUserInputError('query', `needs at least one word of ${SEARCH_WORD_MIN} or more characters`);
+  }
+  return {
+    exact: trimmed.toLowerCase(),
+    words: words.map((text) => ({ text, literal: /[\d@._]/.test(text), wordStart: text.length < SEARCH_WORD_MIN })),
+  };
+}
+
+function parseSort(sort: SearchArgs['sort'], hasQuery: boolean): SortKey[] {
+  if (!sort || sort.length === 0) {
+    return hasQuery
+      ? [
+          { field: 'RELEVANCE', direction: 'ASC' },
+          { field: 'NAME', direction: 'ASC' },
+        ]
+      : [{ field: 'NAME', direction: 'ASC' }];
+  }
+  const keys: SortKey[] = [];
+  for (const [i, key] of sort.entries()) {
+    if (!(SORT_FIELDS as readonly string[]).includes(key.field)) throw new BadUserInputError(`sort[${i}].field`, `must be one of ${SORT_FIELDS.join(', ')}`);
+    const direction = key.direction ?? 'ASC';
+    if (direction !== 'ASC' && direction !== 'DESC') throw new BadUserInputError(`sort[${i}].direction`, 'must be ASC or DESC');
+    if (keys.some((k) => k.field === key.field)) throw new BadUserInputError(`sort[${i}].field`, `${key.field} is already sorted on`);
+    keys.push({ field: key.field as SortField, direction });
+  }
+  return keys;
+}
+
+/** Checks and normalises searchCustomers' arguments; every problem names its argument. */
+export function searchCriteria(args: SearchArgs): SearchCriteria {
+  const { exact, words } = parseQuery(args.query);
+  const pageSize = args.pageSize ?? SEARCH_PAGE_SIZE_DEFAULT;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > SEARCH_PAGE_SIZE_MAX) {
+    throw new BadUserInputError('pageSize', `must be from 1 to ${SEARCH_PAGE_SIZE_MAX}`);
+  }
+  const page = args.page ?? 1;
+  if (!Number.isInteger(page) || page < 1) throw new BadUserInputError('page', 'must be 1 or more');
+  return {
+    exact,
+    words,
+    types: oneOf('type', args.type, CUSTOMER_TYPES),
+    segments: oneOf('segment', args.segment, SEGMENTS),
+    statuses: oneOf('status', args.status, CUSTOMER_STATUSES),
+    page,
+    pageSize,
+    sort: parseSort(args.sort, words.length > 0),
+  };
+}
+
+/** One page of live customers matching the criteria, with the exact number of matches. */
+export async function searchCustomers(db: Database, args: SearchArgs): Promise<CustomerSearchPage> {
+  const criteria = searchCriteria(args);
+  const { totalCount, items } = await findCustomerPage(db, criteria);
+  return {
+    items,
+    totalCount,
+    page: criteria.page,
+    pageSize: criteria.pageSize,
+    totalPages: Math.ceil(totalCount / criteria.pageSize),
+  };
+}
