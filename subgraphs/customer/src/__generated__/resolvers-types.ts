@@ -787,9 +787,26 @@ export type Query = {
   /** One customer by its customer number (CUS-000001), with the same rules as `customer`. */
   customerByNumber: Maybe<Customer>;
   /**
-   * Customers matching `query` (case-insensitive, partial words allowed) in name, e-mail or customer number, and the
-   * filters; deactivated customers are never returned. `pageSize` 1-100 (default 20), `page` from 1; sorted by
-   * `sort` in order (default: relevance when there is a query, then name).
+   * Live customers matching `query` and the filters, a page at a time with the exact total; deactivated (and merged)
+   * customers are never returned. Staff roles with customer read access only: a Customer token is FORBIDDEN.
+   *
+   * `query` (1-100 characters after trimming; blank means no text filter) is split into words, and every word must
+   * match, case-insensitively, part of the name, company name, primary e-mail or customer number: `fern` finds
+   * Fernández, `lucia.fer` an e-mail, `cus-00004` CUS-000042. In names an unaccented letter also matches its accented
+   * forms (`fernandez` finds Fernández); words holding a digit, `@`, `.` or `_` match character for character.
+   * Words of one or two characters only match the start of a word (`jo fern`), and a query needs at least one word of
+   * three or more characters: BAD_USER_INPUT naming `query` otherwise, as one or two letters alone would match a large
+   * part of the customer base. At most 10 words. `%`, `_` and the backslash are ordinary characters.
+   *
+   * `type`, `segment`, `status`: any of the values given (an empty list is no filter); different filters all apply.
+   * `pageSize` 1-100 (default 20), `page` from 1 (BAD_USER_INPUT naming the argument otherwise); a page past the end
+   * is empty and still carries the totals.
+   *
+   * `sort`: keys in the order given, each field at most once, then the id in the last key's direction as the final
+   * tie-breaker, so pages never overlap or skip. RELEVANCE is a rank, best first with ASC: the exact customer number
+   * or e-mail, then customers where the query's words start a word, then the other matches (no effect without a
+   * query). SEGMENT and STATUS sort in their declared order (STANDARD, PREMIUM, VIP, CORPORATE), CUSTOMER_NUMBER
+   * numerically. Default: RELEVANCE then NAME with a query, NAME without.
    */
   searchCustomers: CustomerSearchResult;
 };
