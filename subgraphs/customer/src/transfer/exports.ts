@@ -99,6 +99,7 @@ export async function runExport(db: Database, job: ContactExportRow, lease: Date
       return;
     }
     currentLease = nextLease;
+    await new Promise((resolve) => setImmediate(resolve));
   }
   const file = await writeSheet(job.format, fields, values);
   const expiresAt = new Date(Date.now() + DOWNLOAD_VALID_MS);

@@ -210,6 +210,9 @@ export async function runImport(db: Database, job: ContactImportRow, lease: Date
         if (!reported) throw error;
         errors.push(reported);
       }
+      // Embedded PGlite runs statements on this thread: without a turn of the event loop between rows, requests
+      // (progress reads among them) would wait for the whole import.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const nextLease = new Date(Date.now() + LEASE_MS);
     const held = await recordImportProgress(
