@@ -455,6 +455,19 @@ export type CreateCustomerInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateFollowUpTaskInput = {
+  /** An agent's token subject; null or omitted puts the task in the shared queue. */
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  customerId: Scalars['ID']['input'];
+  /** Must be in the future. */
+  dueAt: Scalars['DateTime']['input'];
+  /** At most 5000 characters. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  priority: TaskPriority;
+  /** 1 to 200 characters. */
+  title: Scalars['String']['input'];
+};
+
 /** A customer of the airline: a person or an organisation. */
 export type Customer = {
   __typename?: 'Customer';
@@ -487,6 +500,11 @@ export type Customer = {
   history: Array<CustomerHistoryEntry>;
   id: Scalars['ID']['output'];
   industry: Maybe<Scalars['String']['output']>;
+  /**
+   * The customer's logged communications, newest first (occurredAt, then id). `first` is 1 to 100; `channels` keeps
+   * only those channels; `from`/`to` bound occurredAt (inclusive) and `from` must not be after `to`.
+   */
+  interactions: InteractionConnection;
   /** The customer's lounge invitations, newest first; only those in the given statuses when `status` is set. */
   invitations: Array<Invitation>;
   lastName: Maybe<Scalars['String']['output']>;
@@ -553,6 +571,16 @@ export type CustomerFollowUpTasksArgs = {
 export type CustomerHistoryArgs = {
   attributes?: InputMaybe<Array<CustomerHistoryAttribute>>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
+export type CustomerInteractionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  channels?: InputMaybe<Array<InteractionChannel>>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -776,9 +804,17 @@ export type FollowUpTask = {
   __typename?: 'FollowUpTask';
   /** The agent's token subject; null while it waits in the shared queue. */
   assignee: Maybe<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  completedBy: Maybe<Scalars['String']['output']>;
+  /** What was done, given on completion. */
+  completionNote: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** Who created it: a token subject, or `system` for tasks created from events (e.g. an unsatisfied case resolution). */
+  createdBy: Scalars['String']['output'];
+  customer: Customer;
   dueAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  notes: Maybe<Scalars['String']['output']>;
   /** An open task past its due time. */
   overdue: Scalars['Boolean']['output'];
   priority: TaskPriority;
@@ -787,6 +823,19 @@ export type FollowUpTask = {
   sourceType: Maybe<Scalars['String']['output']>;
   status: TaskStatus;
   title: Scalars['String']['output'];
+};
+
+export type FollowUpTaskConnection = {
+  __typename?: 'FollowUpTaskConnection';
+  edges: Array<FollowUpTaskEdge>;
+  pageInfo: PageInfo;
+};
+
+export type FollowUpTaskEdge = {
+  __typename?: 'FollowUpTaskEdge';
+  /** Pass as `after` to continue after this task. */
+  cursor: Scalars['String']['output'];
+  node: FollowUpTask;
 };
 
 export type Gender =
@@ -801,12 +850,18 @@ export type Interaction = {
   channel: InteractionChannel;
   customer: Customer;
   direction: InteractionDirection;
+  /** CALL: how long it lasted, in seconds. */
+  durationSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /** CALL: the agent's notes beyond the summary. */
+  notes: Maybe<Scalars['String']['output']>;
   occurredAt: Scalars['DateTime']['output'];
   /** The user who recorded it. */
   recordedBy: Scalars['String']['output'];
   subject: Maybe<Scalars['String']['output']>;
   summary: Scalars['String']['output'];
+  /** CHAT: the conversation as plain text, one message per line. */
+  transcript: Maybe<Scalars['String']['output']>;
 };
 
 export type InteractionChannel =
@@ -817,9 +872,22 @@ export type InteractionChannel =
   | 'NOTE'
   | 'SMS';
 
+export type InteractionConnection = {
+  __typename?: 'InteractionConnection';
+  edges: Array<InteractionEdge>;
+  pageInfo: PageInfo;
+};
+
 export type InteractionDirection =
   | 'INBOUND'
   | 'OUTBOUND';
+
+export type InteractionEdge = {
+  __typename?: 'InteractionEdge';
+  /** Pass as `after` to continue after this interaction. */
+  cursor: Scalars['String']['output'];
+  node: Interaction;
+};
 
 /** An invitation to a VIP lounge for one customer and flight. */
 export type Invitation = {
@@ -952,12 +1020,18 @@ export type LogInteractionInput = {
   channel: InteractionChannel;
   customerId: Scalars['ID']['input'];
   direction: InteractionDirection;
+  /** CALL only: how long it lasted, 1 to 86400 seconds; give it for every call (optional for older clients). */
+  durationSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** CALL only: the agent's notes, at most 5000 characters. */
+  notes?: InputMaybe<Scalars['String']['input']>;
   /** When it happened; now when omitted; not in the future. */
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Required for EMAIL; at most 500 characters. */
   subject?: InputMaybe<Scalars['String']['input']>;
   /** 1 to 5000 characters; a CALL needs at least 10. */
   summary: Scalars['String']['input'];
+  /** CHAT only: the conversation as plain text (one message per line), at most 20000 characters. */
+  transcript?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Lounge = {
@@ -1143,6 +1217,12 @@ export type Mutation = {
   /** Moves a case to an agent and/or a queue (capacity is not enforced on a manual move). Complaint-handling staff. */
   assignCase: Case;
   /**
+   * Takes a task from the shared queue (anyone who logs interactions, for themselves or another agent: of many taking
+   * the same task at once exactly one succeeds, the others get CONFLICT), hands it on (its assignee or a supervisor)
+   * or returns it to the queue with `assignee: null`. A completed task cannot be reassigned (CONFLICT).
+   */
+  assignFollowUpTask: FollowUpTask;
+  /**
    * Moves a case along DOMAIN.md's state machine with a required note (1-2000 characters): NEW → IN_PROGRESS |
    * ESCALATED; IN_PROGRESS → ESCALATED; RESOLVED → CLOSED | IN_PROGRESS (reopen); ESCALATED → IN_PROGRESS; CLOSED is
    * final. COMP-003 names the allowed moves otherwise. Resolving is `resolveCase`. Complaint-handling staff only.
@@ -1155,12 +1235,16 @@ export type Mutation = {
   changeCustomerStatus: Customer;
   /** Confirms the upload (the file must be stored, with the size announced: COMP-006 otherwise); the file becomes AVAILABLE. */
   completeCaseAttachment: CaseAttachment;
+  /** Completes an open task with a note of 1 to 2000 characters saying what was done; completing twice is a CONFLICT. */
+  completeFollowUpTask: FollowUpTask;
   /**
    * Creates a customer with the next customer number (CUS-000001, ...). Individuals need first and last name,
    * every other type a company name. Errors: BAD_USER_INPUT naming the field, CUST-002 when a live customer
    * already has the primary e-mail. Address problems (postal code format) do not block: see `addressWarnings`.
    */
   createCustomer: Customer;
+  /** Creates a follow-up task on a customer, for an agent or the shared queue, and puts it on the customer's timeline. */
+  createFollowUpTask: FollowUpTask;
   /** Soft-deletes a customer (reason 3-500 characters). CUST-004 when already deactivated. */
   deactivateCustomer: Customer;
   /** Creates or updates an agent who works cases (case-routing managers). */
@@ -1349,6 +1433,12 @@ export type MutationAssignCaseArgs = {
 };
 
 
+export type MutationAssignFollowUpTaskArgs = {
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationChangeCaseStatusArgs = {
   input: ChangeCaseStatusInput;
 };
@@ -1366,8 +1456,19 @@ export type MutationCompleteCaseAttachmentArgs = {
 };
 
 
+export type MutationCompleteFollowUpTaskArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
+};
+
+
+export type MutationCreateFollowUpTaskArgs = {
+  input: CreateFollowUpTaskInput;
 };
 
 
@@ -1777,6 +1878,12 @@ export type Query = {
   customer: Maybe<Customer>;
   /** One customer by its customer number (CUS-000001), with the same rules as `customer`. */
   customerByNumber: Maybe<Customer>;
+  /**
+   * A work list of follow-up tasks, soonest due first (dueAt, then id), for staff who log interactions. `assignee`
+   * keeps one agent's tasks; `queue: true` keeps the shared queue (no assignee), `queue: false` only assigned ones;
+   * `status` defaults to OPEN; `overdueOnly` keeps open tasks past due. `first` is 1 to 100.
+   */
+  followUpTasks: FollowUpTaskConnection;
   /** One logged interaction: staff with read access, or the customer's own token. */
   interaction: Maybe<Interaction>;
   /** An invitation by id: staff with read access, or the invited customer's own token. */
@@ -1794,6 +1901,8 @@ export type Query = {
   lounges: Array<Lounge>;
   /** A loyalty account by id: staff with read access, or the account holder's own Customer token. */
   loyaltyAccount: Maybe<LoyaltyAccount>;
+  /** The caller's own follow-up tasks, soonest due first; the same filters as `followUpTasks`. */
+  myFollowUpTasks: FollowUpTaskConnection;
   /** The caller's own open cases, most urgent first (priority, then oldest). */
   myWorkList: Array<Case>;
   /** One scan at a lounge door: staff, or that lounge's own devices (what `qrScanned` delivers). */
@@ -1868,6 +1977,16 @@ export type QueryCustomerByNumberArgs = {
 };
 
 
+export type QueryFollowUpTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  overdueOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  queue?: InputMaybe<Scalars['Boolean']['input']>;
+  status?: InputMaybe<TaskStatus>;
+};
+
+
 export type QueryInteractionArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1893,6 +2012,14 @@ export type QueryLoungeEligibilityArgs = {
 
 export type QueryLoyaltyAccountArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryMyFollowUpTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  overdueOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  status?: InputMaybe<TaskStatus>;
 };
 
 
@@ -2167,10 +2294,18 @@ export type TimelineEdge = {
 /** One moment in the customer's history, from any subgraph. */
 export type TimelineEntry = {
   __typename?: 'TimelineEntry';
+  /** Who did it: the user's token subject, or `system` for what no person did (projections, schedules, external feeds). */
+  actor: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /**
+   * Where the record behind the entry lives, as `<sourceType>:<sourceId>` (e.g. `Case:7f0c…`): an agent console opens
+   * it with the query of that type (`case(id)`, `interaction(id)`, `invitation(id)`, `customer(id)` for the profile and
+   * its purchases, trips and contacts).
+   */
+  link: Scalars['String']['output'];
   occurredAt: Scalars['DateTime']['output'];
   sourceId: Scalars['ID']['output'];
-  /** The entity the entry is about: Interaction, Case, Invitation, LoyaltyAccount, Customer. */
+  /** The entity the entry is about: Interaction, FollowUpTask, Case, Invitation, LoyaltyAccount, Customer, Purchase, Trip, Contact. */
   sourceType: Scalars['String']['output'];
   summary: Scalars['String']['output'];
   type: TimelineEntryType;

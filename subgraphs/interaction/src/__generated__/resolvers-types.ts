@@ -23,11 +23,29 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+export type CreateFollowUpTaskInput = {
+  /** An agent's token subject; null or omitted puts the task in the shared queue. */
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  customerId: Scalars['ID']['input'];
+  /** Must be in the future. */
+  dueAt: Scalars['DateTime']['input'];
+  /** At most 5000 characters. */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  priority: TaskPriority;
+  /** 1 to 200 characters. */
+  title: Scalars['String']['input'];
+};
+
 export type Customer = {
   __typename?: 'Customer';
   /** Follow-up tasks on the customer, soonest due first; open ones only unless `includeDone`. */
   followUpTasks: Array<FollowUpTask>;
   id: Scalars['ID']['output'];
+  /**
+   * The customer's logged communications, newest first (occurredAt, then id). `first` is 1 to 100; `channels` keeps
+   * only those channels; `from`/`to` bound occurredAt (inclusive) and `from` must not be after `to`.
+   */
+  interactions: InteractionConnection;
   /** Everything that happened with the customer across the platform, newest first. `first` is 1 to 100. */
   timeline: TimelineConnection;
 };
@@ -35,6 +53,15 @@ export type Customer = {
 
 export type CustomerFollowUpTasksArgs = {
   includeDone?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type CustomerInteractionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  channels?: InputMaybe<Array<InteractionChannel>>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -48,9 +75,17 @@ export type FollowUpTask = {
   __typename?: 'FollowUpTask';
   /** The agent's token subject; null while it waits in the shared queue. */
   assignee: Maybe<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  completedBy: Maybe<Scalars['String']['output']>;
+  /** What was done, given on completion. */
+  completionNote: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** Who created it: a token subject, or `system` for tasks created from events (e.g. an unsatisfied case resolution). */
+  createdBy: Scalars['String']['output'];
+  customer: Customer;
   dueAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  notes: Maybe<Scalars['String']['output']>;
   /** An open task past its due time. */
   overdue: Scalars['Boolean']['output'];
   priority: TaskPriority;
@@ -61,18 +96,37 @@ export type FollowUpTask = {
   title: Scalars['String']['output'];
 };
 
+export type FollowUpTaskConnection = {
+  __typename?: 'FollowUpTaskConnection';
+  edges: Array<FollowUpTaskEdge>;
+  pageInfo: PageInfo;
+};
+
+export type FollowUpTaskEdge = {
+  __typename?: 'FollowUpTaskEdge';
+  /** Pass as `after` to continue after this task. */
+  cursor: Scalars['String']['output'];
+  node: FollowUpTask;
+};
+
 /** A communication with a customer. */
 export type Interaction = {
   __typename?: 'Interaction';
   channel: InteractionChannel;
   customer: Customer;
   direction: InteractionDirection;
+  /** CALL: how long it lasted, in seconds. */
+  durationSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /** CALL: the agent's notes beyond the summary. */
+  notes: Maybe<Scalars['String']['output']>;
   occurredAt: Scalars['DateTime']['output'];
   /** The user who recorded it. */
   recordedBy: Scalars['String']['output'];
   subject: Maybe<Scalars['String']['output']>;
   summary: Scalars['String']['output'];
+  /** CHAT: the conversation as plain text, one message per line. */
+  transcript: Maybe<Scalars['String']['output']>;
 };
 
 export type InteractionChannel =
@@ -83,29 +137,75 @@ export type InteractionChannel =
   | 'NOTE'
   | 'SMS';
 
+export type InteractionConnection = {
+  __typename?: 'InteractionConnection';
+  edges: Array<InteractionEdge>;
+  pageInfo: PageInfo;
+};
+
 export type InteractionDirection =
   | 'INBOUND'
   | 'OUTBOUND';
+
+export type InteractionEdge = {
+  __typename?: 'InteractionEdge';
+  /** Pass as `after` to continue after this interaction. */
+  cursor: Scalars['String']['output'];
+  node: Interaction;
+};
 
 export type LogInteractionInput = {
   channel: InteractionChannel;
   customerId: Scalars['ID']['input'];
   direction: InteractionDirection;
+  /** CALL only: how long it lasted, 1 to 86400 seconds; give it for every call (optional for older clients). */
+  durationSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** CALL only: the agent's notes, at most 5000 characters. */
+  notes?: InputMaybe<Scalars['String']['input']>;
   /** When it happened; now when omitted; not in the future. */
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Required for EMAIL; at most 500 characters. */
   subject?: InputMaybe<Scalars['String']['input']>;
   /** 1 to 5000 characters; a CALL needs at least 10. */
   summary: Scalars['String']['input'];
+  /** CHAT only: the conversation as plain text (one message per line), at most 20000 characters. */
+  transcript?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Takes a task from the shared queue (anyone who logs interactions, for themselves or another agent: of many taking
+   * the same task at once exactly one succeeds, the others get CONFLICT), hands it on (its assignee or a supervisor)
+   * or returns it to the queue with `assignee: null`. A completed task cannot be reassigned (CONFLICT).
+   */
+  assignFollowUpTask: FollowUpTask;
+  /** Completes an open task with a note of 1 to 2000 characters saying what was done; completing twice is a CONFLICT. */
+  completeFollowUpTask: FollowUpTask;
+  /** Creates a follow-up task on a customer, for an agent or the shared queue, and puts it on the customer's timeline. */
+  createFollowUpTask: FollowUpTask;
+  /**
    * Records a communication with a customer (call, e-mail, SMS, chat, meeting or note) and puts it on the
    * customer's timeline. Summary 1-5000 characters (calls at least 10); e-mails need a subject.
    */
   logInteraction: Interaction;
+};
+
+
+export type MutationAssignFollowUpTaskArgs = {
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCompleteFollowUpTaskArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
+export type MutationCreateFollowUpTaskArgs = {
+  input: CreateFollowUpTaskInput;
 };
 
 
@@ -121,15 +221,41 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * A work list of follow-up tasks, soonest due first (dueAt, then id), for staff who log interactions. `assignee`
+   * keeps one agent's tasks; `queue: true` keeps the shared queue (no assignee), `queue: false` only assigned ones;
+   * `status` defaults to OPEN; `overdueOnly` keeps open tasks past due. `first` is 1 to 100.
+   */
+  followUpTasks: FollowUpTaskConnection;
   /** One logged interaction: staff with read access, or the customer's own token. */
   interaction: Maybe<Interaction>;
+  /** The caller's own follow-up tasks, soonest due first; the same filters as `followUpTasks`. */
+  myFollowUpTasks: FollowUpTaskConnection;
   /** One timeline entry: staff with read access, or the customer's own token (what `customerTimeline` delivers). */
   timelineEntry: Maybe<TimelineEntry>;
 };
 
 
+export type QueryFollowUpTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  assignee?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  overdueOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  queue?: InputMaybe<Scalars['Boolean']['input']>;
+  status?: InputMaybe<TaskStatus>;
+};
+
+
 export type QueryInteractionArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryMyFollowUpTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  overdueOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  status?: InputMaybe<TaskStatus>;
 };
 
 
@@ -177,10 +303,18 @@ export type TimelineEdge = {
 /** One moment in the customer's history, from any subgraph. */
 export type TimelineEntry = {
   __typename?: 'TimelineEntry';
+  /** Who did it: the user's token subject, or `system` for what no person did (projections, schedules, external feeds). */
+  actor: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /**
+   * Where the record behind the entry lives, as `<sourceType>:<sourceId>` (e.g. `Case:7f0c…`): an agent console opens
+   * it with the query of that type (`case(id)`, `interaction(id)`, `invitation(id)`, `customer(id)` for the profile and
+   * its purchases, trips and contacts).
+   */
+  link: Scalars['String']['output'];
   occurredAt: Scalars['DateTime']['output'];
   sourceId: Scalars['ID']['output'];
-  /** The entity the entry is about: Interaction, Case, Invitation, LoyaltyAccount, Customer. */
+  /** The entity the entry is about: Interaction, FollowUpTask, Case, Invitation, LoyaltyAccount, Customer, Purchase, Trip, Contact. */
   sourceType: Scalars['String']['output'];
   summary: Scalars['String']['output'];
   type: TimelineEntryType;
@@ -296,16 +430,21 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CreateFollowUpTaskInput: CreateFollowUpTaskInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Customer: ResolverTypeWrapper<CustomerMapper>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   FollowUpTask: ResolverTypeWrapper<FollowUpTaskMapper>;
+  FollowUpTaskConnection: ResolverTypeWrapper<Omit<FollowUpTaskConnection, 'edges'> & { edges: Array<ResolversTypes['FollowUpTaskEdge']> }>;
+  FollowUpTaskEdge: ResolverTypeWrapper<Omit<FollowUpTaskEdge, 'node'> & { node: ResolversTypes['FollowUpTask'] }>;
   Interaction: ResolverTypeWrapper<InteractionMapper>;
   InteractionChannel: InteractionChannel;
+  InteractionConnection: ResolverTypeWrapper<Omit<InteractionConnection, 'edges'> & { edges: Array<ResolversTypes['InteractionEdge']> }>;
   InteractionDirection: InteractionDirection;
+  InteractionEdge: ResolverTypeWrapper<Omit<InteractionEdge, 'node'> & { node: ResolversTypes['Interaction'] }>;
   LogInteractionInput: LogInteractionInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -321,14 +460,19 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  CreateFollowUpTaskInput: CreateFollowUpTaskInput;
+  String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
   Customer: CustomerMapper;
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   FollowUpTask: FollowUpTaskMapper;
+  FollowUpTaskConnection: Omit<FollowUpTaskConnection, 'edges'> & { edges: Array<ResolversParentTypes['FollowUpTaskEdge']> };
+  FollowUpTaskEdge: Omit<FollowUpTaskEdge, 'node'> & { node: ResolversParentTypes['FollowUpTask'] };
   Interaction: InteractionMapper;
+  InteractionConnection: Omit<InteractionConnection, 'edges'> & { edges: Array<ResolversParentTypes['InteractionEdge']> };
+  InteractionEdge: Omit<InteractionEdge, 'node'> & { node: ResolversParentTypes['Interaction'] };
   LogInteractionInput: LogInteractionInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -343,6 +487,7 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   followUpTasks?: Resolver<Array<ResolversTypes['FollowUpTask']>, ParentType, ContextType, RequireFields<CustomerFollowUpTasksArgs, 'includeDone'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  interactions?: Resolver<ResolversTypes['InteractionConnection'], ParentType, ContextType, RequireFields<CustomerInteractionsArgs, 'first'>>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<CustomerTimelineArgs, 'first'>>;
 };
 
@@ -352,9 +497,15 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type FollowUpTaskResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FollowUpTask'] = ResolversParentTypes['FollowUpTask']> = {
   assignee?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  completedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['TaskPriority'], ParentType, ContextType>;
   sourceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -363,19 +514,45 @@ export type FollowUpTaskResolvers<ContextType = Context, ParentType extends Reso
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type FollowUpTaskConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FollowUpTaskConnection'] = ResolversParentTypes['FollowUpTaskConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FollowUpTaskEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type FollowUpTaskEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FollowUpTaskEdge'] = ResolversParentTypes['FollowUpTaskEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FollowUpTask'], ParentType, ContextType>;
+};
+
 export type InteractionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Interaction'] = ResolversParentTypes['Interaction'], FederationReferenceType extends FederationReferenceTypes['Interaction'] = FederationReferenceTypes['Interaction']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Interaction']> | FederationReferenceType, FederationReferenceType, ContextType>;
   channel?: Resolver<ResolversTypes['InteractionChannel'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   direction?: Resolver<ResolversTypes['InteractionDirection'], ParentType, ContextType>;
+  durationSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  transcript?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type InteractionConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InteractionConnection'] = ResolversParentTypes['InteractionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['InteractionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type InteractionEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InteractionEdge'] = ResolversParentTypes['InteractionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Interaction'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  assignFollowUpTask?: Resolver<ResolversTypes['FollowUpTask'], ParentType, ContextType, RequireFields<MutationAssignFollowUpTaskArgs, 'id'>>;
+  completeFollowUpTask?: Resolver<ResolversTypes['FollowUpTask'], ParentType, ContextType, RequireFields<MutationCompleteFollowUpTaskArgs, 'id' | 'note'>>;
+  createFollowUpTask?: Resolver<ResolversTypes['FollowUpTask'], ParentType, ContextType, RequireFields<MutationCreateFollowUpTaskArgs, 'input'>>;
   logInteraction?: Resolver<ResolversTypes['Interaction'], ParentType, ContextType, RequireFields<MutationLogInteractionArgs, 'input'>>;
 };
 
@@ -385,7 +562,9 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  followUpTasks?: Resolver<ResolversTypes['FollowUpTaskConnection'], ParentType, ContextType, RequireFields<QueryFollowUpTasksArgs, 'first' | 'overdueOnly' | 'status'>>;
   interaction?: Resolver<Maybe<ResolversTypes['Interaction']>, ParentType, ContextType, RequireFields<QueryInteractionArgs, 'id'>>;
+  myFollowUpTasks?: Resolver<ResolversTypes['FollowUpTaskConnection'], ParentType, ContextType, RequireFields<QueryMyFollowUpTasksArgs, 'first' | 'overdueOnly' | 'status'>>;
   timelineEntry?: Resolver<Maybe<ResolversTypes['TimelineEntry']>, ParentType, ContextType, RequireFields<QueryTimelineEntryArgs, 'id'>>;
 };
 
@@ -404,7 +583,9 @@ export type TimelineEdgeResolvers<ContextType = Context, ParentType extends Reso
 };
 
 export type TimelineEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TimelineEntry'] = ResolversParentTypes['TimelineEntry']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  link?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   sourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -416,7 +597,11 @@ export type Resolvers<ContextType = Context> = {
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   FollowUpTask?: FollowUpTaskResolvers<ContextType>;
+  FollowUpTaskConnection?: FollowUpTaskConnectionResolvers<ContextType>;
+  FollowUpTaskEdge?: FollowUpTaskEdgeResolvers<ContextType>;
   Interaction?: InteractionResolvers<ContextType>;
+  InteractionConnection?: InteractionConnectionResolvers<ContextType>;
+  InteractionEdge?: InteractionEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,5 +1,16 @@
-import { BadUserInputError, recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
-import { insertInteraction } from '../db/interactions.repo.ts';
+import {
+  BadUserInputError,
+  decodeCursor,
+  normaliseFilter,
+  recordEvent,
+  requireLength,
+  requirePageSize,
+  requireUuid,
+  type Caller,
+  type Database,
+  type EventContext,
+} from '@cmp/platform';
+import { insertInteraction, type InteractionPage } from '../db/interactions.repo.ts';
 import { outbox, type InteractionRow } from '../db/schema.ts';
 import { addTimelineEntry } from './timeline.ts';
 import type { Channel, Direction } from './types.ts';
@@ -11,13 +22,31 @@ export interface LogInteractionInput {
   subject?: string | null;
   summary: string;
   occurredAt?: Date | null;
+  /** CALL only: 1 to 86400 seconds. */
+  durationSeconds?: number | null;
+  /** CALL only: the agent's notes, at most 5000 characters. */
+  notes?: string | null;
+  /** CHAT only: the conversation as plain text, at most 20000 characters. */
+  transcript?: string | null;
 }
+
+export const MAX_CALL_SECONDS = 86_400;
+export const MAX_NOTES = 5000;
+export const MAX_TRANSCRIPT = 20_000;
 
 const CLOCK_SKEW_MS = 5 * 60_000;
 const CHANNEL_NAMES: Record<Channel, string> = { EMAIL: 'e-mail', SMS: 'SMS', CALL: 'call', CHAT: 'chat', MEETING: 'meeting', NOTE: 'note' };
 
-export function timelineSummary(channel: Channel, direction: Direction, summary: string): string {
-  const what = `${direction === 'INBOUND' ? 'Inbound' : 'Outbound'} ${CHANNEL_NAMES[channel]}`;
+/** A call's length as an agent reads it: `45 s`, `12 min`, `1 h 05 min`. */
+export function callLength(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+export function timelineSummary(channel: Channel, direction: Direction, summary: string, durationSeconds?: number | null): string {
+  const length = durationSeconds ? ` (${callLength(durationSeconds)})` : '';
+  const what = `${direction === 'INBOUND' ? 'Inbound' : 'Outbound'} ${CHANNEL_NAMES[channel]}${length}`;
   const text = summary.length > 140 ? `${summary.slice(0, 139)}…` : summary;
   return channel === 'NOTE' ? `Note: ${text}` : `${what}: ${text}`;
 }
@@ -30,7 +59,27 @@ export function validateInteraction(input: LogInteractionInput, now: Date) {
   if (input.channel === 'EMAIL' && !subject) throw new BadUserInputError('subject', 'is required for an e-mail');
   const occurredAt = input.occurredAt ?? now;
   if (occurredAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new BadUserInputError('occurredAt', 'cannot be in the future');
-  return { customerId: requireUuid('customerId', input.customerId), summary, subject, occurredAt };
+  return { customerId: requireUuid('customerId', input.customerId), summary, subject, occurredAt, ...validateChannelDetails(input) };
+}
+
+const blank = (value: string | null | undefined) => value == null || value.trim() === '';
+
+/** The details only some channels have: a call's duration and notes, a chat's transcript. */
+function validateChannelDetails(input: LogInteractionInput) {
+  const { channel, durationSeconds } = input;
+  if (durationSeconds != null) {
+    if (channel !== 'CALL') throw new BadUserInputError('durationSeconds', 'is only for calls');
+    if (!Number.isInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > MAX_CALL_SECONDS) {
+      throw new BadUserInputError('durationSeconds', `must be a whole number of seconds from 1 to ${MAX_CALL_SECONDS}`);
+    }
+  }
+  if (!blank(input.notes) && channel !== 'CALL') throw new BadUserInputError('notes', 'are only for calls');
+  if (!blank(input.transcript) && channel !== 'CHAT') throw new BadUserInputError('transcript', 'is only for chats');
+  return {
+    durationSeconds: durationSeconds ?? null,
+    notes: blank(input.notes) ? null : requireLength('notes', input.notes!, { max: MAX_NOTES }),
+    transcript: blank(input.transcript) ? null : requireLength('transcript', input.transcript!, { max: MAX_TRANSCRIPT }),
+  };
 }
 
 /** Records a communication, its timeline entry and an InteractionLogged event, together. */
@@ -45,14 +94,18 @@ export async function logInteraction(db: Database, caller: Caller, events: Event
       summary: valid.summary,
       occurredAt: valid.occurredAt,
       recordedBy: caller.subject,
+      durationSeconds: valid.durationSeconds,
+      notes: valid.notes,
+      transcript: valid.transcript,
     });
     await addTimelineEntry(tx, events, {
       customerId: valid.customerId,
       occurredAt: valid.occurredAt,
       type: 'COMMUNICATION',
-      summary: timelineSummary(input.channel, input.direction, valid.summary),
+      summary: timelineSummary(input.channel, input.direction, valid.summary, valid.durationSeconds),
       sourceType: 'Interaction',
       sourceId: interaction.id,
+      actor: caller.subject,
     });
     await recordEvent(tx, outbox, events, {
       type: 'cmp.interaction.InteractionLogged',
@@ -65,8 +118,31 @@ export async function logInteraction(db: Database, caller: Caller, events: Event
         channel: input.channel,
         direction: input.direction,
         occurredAt: valid.occurredAt.toISOString(),
+        durationSeconds: valid.durationSeconds,
+        recordedBy: caller.subject,
       },
     });
     return interaction;
   });
+}
+
+export const MAX_HISTORY_PAGE = 100;
+
+/** A page of a customer's communication history from the field's arguments; `from` after `to` names `to`. */
+export function interactionPage(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  channels: readonly Channel[] | null | undefined,
+  from: Date | null | undefined,
+  to: Date | null | undefined,
+): InteractionPage {
+  if (from && to && from.getTime() > to.getTime()) throw new BadUserInputError('to', 'must not be before `from`');
+  const cursor = after ? decodeCursor('after', after) : null;
+  return {
+    limit: requirePageSize('first', first, 20, MAX_HISTORY_PAGE),
+    after: cursor ? { occurredAt: cursor.at, id: cursor.id } : null,
+    channels: normaliseFilter(channels),
+    from: from ?? null,
+    to: to ?? null,
+  };
 }

@@ -2,12 +2,109 @@ import type { CloudEvent } from '@cmp/platform';
 import type { NewTimelineEntry } from '../db/schema.ts';
 import type { TimelineEntryType } from './types.ts';
 
-type Describe = (data: Record<string, unknown>) => string;
+type Data = Record<string, unknown>;
+type Describe = (data: Data) => string;
+interface Projection {
+  type: TimelineEntryType;
+  describe: Describe;
+  /** The record the entry links to, when it is not the event's aggregate (a purchase is announced on its Customer). */
+  source?: (data: Data) => { type: string; id: unknown };
+  /** When it happened, when that is not when the event was written (a purchase recorded after it was made). */
+  occurredAt?: (data: Data) => unknown;
+}
 
 const fieldList = (fields: unknown) => (Array.isArray(fields) ? fields.join(', ') : '');
 
+/** Integer minor units as an agent reads them: `1,234.50 EUR` (currencies with two decimals; JPY-like ones have none). */
+export function formatMoney(amountMinor: unknown, currency: unknown): string {
+  const code = String(currency ?? '');
+  const minor = Number(amountMinor);
+  const digits = ZERO_DECIMAL.has(code) ? 0 : 2;
+  return `${(minor / 10 ** digits).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${code}`.trim();
+}
+const ZERO_DECIMAL = new Set(['JPY', 'KRW', 'CLP', 'ISK', 'VND', 'XAF', 'XOF']);
+
+const CHANNEL_NAMES: Record<string, string> = { INFLIGHT: 'in-flight', WEB: 'web', ANCILLARY: 'ancillary' };
+const purchaseChannel = (channel: unknown) => CHANNEL_NAMES[String(channel)] ?? String(channel ?? '').toLowerCase().replaceAll('_', ' ');
+const route = (d: Data) => `${d.flightNumber} ${d.origin}→${d.destination}`;
+const day = (iso: unknown) => (typeof iso === 'string' ? iso.slice(0, 10) : '');
+
+/**
+ * The keys under which producers put who did something, in the order they are read. Events that carry none (a
+ * scheduler's, a projection's, or one whose producer does not say) are the `system`'s.
+ */
+const ACTOR_KEYS = [
+  'actor',
+  'changedBy',
+  'recordedBy',
+  'requestedBy',
+  'resolvedBy',
+  'openedBy',
+  'issuedBy',
+  'createdBy',
+  'decidedBy',
+  'enrolledBy',
+  'mergedBy',
+  'deactivatedBy',
+  'reactivatedBy',
+] as const;
+export const SYSTEM_ACTOR = 'system';
+
+export function actorOf(data: Data): string {
+  for (const key of ACTOR_KEYS) {
+    const value = data[key];
+    if (typeof value === 'string' && value.trim() !== '') return value.slice(0, 200);
+  }
+  return SYSTEM_ACTOR;
+}
+
 /** How each other subgraph's event reads on the customer's timeline. */
-const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe }> = {
+const PROJECTIONS: Record<string, Projection> = {
+  'cmp.customer.PurchaseRecorded': {
+    type: 'PURCHASE',
+    describe: (d) =>
+      `Purchase ${d.orderReference}: ${formatMoney(d.amountMinor, d.currency)} (${purchaseChannel(d.channel)}${d.flightNumber ? `, ${d.flightNumber}` : ''})`,
+    source: (d) => ({ type: 'Purchase', id: d.purchaseId }),
+    occurredAt: (d) => d.purchasedAt,
+  },
+  'cmp.customer.PurchaseRefunded': {
+    type: 'PURCHASE',
+    describe: (d) =>
+      `${d.status === 'REFUNDED' ? 'Refund' : 'Partial refund'} of ${formatMoney(d.refundMinor, d.currency)} on ${d.orderReference}${d.reason ? `: ${d.reason}` : ''}`,
+    source: (d) => ({ type: 'Purchase', id: d.purchaseId }),
+  },
+  'cmp.customer.TripRecorded': {
+    type: 'PURCHASE',
+    describe: (d) =>
+      `${d.created === false ? 'Trip updated' : 'Trip'} ${route(d)} on ${day(d.scheduledDeparture)}${d.cabin ? `, ${String(d.cabin).toLowerCase().replaceAll('_', ' ')}` : ''}${d.status ? ` (${String(d.status).toLowerCase().replaceAll('_', ' ')})` : ''}`,
+    source: (d) => ({ type: 'Trip', id: d.tripId }),
+  },
+  'cmp.customer.ContactAdded': {
+    type: 'PROFILE',
+    describe: (d) => `Contact added${d.isPrimary ? ' as the primary contact' : ''}`,
+    source: (d) => ({ type: 'Contact', id: d.contactId }),
+  },
+  'cmp.customer.ContactUpdated': {
+    type: 'PROFILE',
+    describe: (d) => `Contact updated${fieldList(d.changed) ? `: ${fieldList(d.changed)}` : ''}`,
+    source: (d) => ({ type: 'Contact', id: d.contactId }),
+  },
+  'cmp.customer.ContactRemoved': {
+    type: 'PROFILE',
+    describe: (d) => `Contact removed${d.newPrimaryContactId ? '; another contact is now the primary' : ''}`,
+    source: (d) => ({ type: 'Contact', id: d.contactId }),
+  },
+  'cmp.customer.PrimaryContactChanged': {
+    type: 'PROFILE',
+    describe: () => 'Primary contact changed',
+    source: (d) => ({ type: 'Contact', id: d.contactId }),
+  },
+  'cmp.customer.ConsentGranted': { type: 'PROFILE', describe: (d) => `Consent granted: ${d.purpose}${d.source ? ` (${d.source})` : ''}` },
+  'cmp.customer.ConsentWithdrawn': { type: 'PROFILE', describe: (d) => `Consent withdrawn: ${d.purpose}${d.source ? ` (${d.source})` : ''}` },
+  'cmp.customer.CustomerSegmentChanged': {
+    type: 'PROFILE',
+    describe: (d) => `Segment ${d.from} → ${d.to}${d.source === 'MANUAL' ? ' (manual)' : ''}${d.reason ? `: ${d.reason}` : ''}`,
+  },
   'cmp.customer.CustomerRegistered': { type: 'PROFILE', describe: (d) => `Customer ${d.customerNumber} registered` },
   'cmp.customer.CustomerProfileUpdated': { type: 'PROFILE', describe: (d) => `Profile updated: ${fieldList(d.changedFields)}` },
   'cmp.customer.CustomerContactInfoUpdated': { type: 'PROFILE', describe: (d) => `Contact details updated: ${fieldList(d.changedFields)}` },
@@ -33,6 +130,10 @@ const PROJECTIONS: Record<string, { type: TimelineEntryType; describe: Describe 
   },
   'cmp.case.CustomerComplaintReceived': { type: 'CASE', describe: (d) => `Case ${d.caseNumber} opened: ${d.subject}` },
   'cmp.case.CaseStatusChanged': { type: 'CASE', describe: (d) => `Case ${d.caseNumber} ${String(d.fromStatus)} → ${String(d.toStatus)}: ${d.note}` },
+  'cmp.case.CaseEscalated': {
+    type: 'CASE',
+    describe: (d) => `Case ${d.caseNumber} escalated${d.trigger === 'AUTO' ? ' automatically' : ''}${d.reason ? `: ${d.reason}` : ''}`,
+  },
   'cmp.case.CustomerComplaintResolved': {
     type: 'CASE',
     describe: (d) => `Case ${d.caseNumber} resolved; customer ${d.customerSatisfied ? 'satisfied' : 'not satisfied, follow-up due'}`,
@@ -69,14 +170,31 @@ export const PROJECTED_EVENT_TYPES = Object.keys(PROJECTIONS);
 export function timelineEntryFor(event: CloudEvent): NewTimelineEntry | null {
   const projection = PROJECTIONS[event.type];
   if (!projection || !event.customerid) return null;
-  const [sourceType, sourceId] = event.subject.split('/', 2);
+  const data = event.data ?? {};
+  const [subjectType, subjectId] = event.subject.split('/', 2);
+  const source = projection.source?.(data);
+  const own = source && typeof source.id === 'string' && source.id !== '' ? { type: source.type, id: source.id } : null;
   return {
     customerId: event.customerid,
-    occurredAt: new Date(event.time),
+    occurredAt: dateOr(projection.occurredAt?.(data), new Date(event.time)),
     type: projection.type,
-    summary: projection.describe(event.data),
-    sourceType: sourceType!,
-    sourceId: sourceId ?? event.subject,
+    summary: truncate(projection.describe(data)),
+    sourceType: own?.type ?? subjectType!,
+    sourceId: own?.id ?? subjectId ?? event.subject,
     eventId: event.id,
+    actor: actorOf(data),
   };
+}
+
+function dateOr(value: unknown, fallback: Date): Date {
+  const date = typeof value === 'string' ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : fallback;
+}
+
+const MAX_SUMMARY = 500;
+const truncate = (text: string) => (text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY - 1)}…` : text);
+
+/** Where an entry's record lives, as `<sourceType>:<sourceId>` (what `TimelineEntry.link` shows). */
+export function linkOf(entry: { sourceType: string; sourceId: string }): string {
+  return `${entry.sourceType}:${entry.sourceId}`;
 }

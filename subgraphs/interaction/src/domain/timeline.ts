@@ -33,6 +33,6 @@ export async function addTimelineEntry(tx: Executor, events: EventContext, entry
     aggregateType: 'TimelineEntry',
     aggregateId: entryId,
     customerId: entry.customerId,
-    data: { entryId, customerId: entry.customerId, type: entry.type, occurredAt: entry.occurredAt.toISOString() },
+    data: { entryId, customerId: entry.customerId, type: entry.type, occurredAt: entry.occurredAt.toISOString(), actor: entry.actor ?? 'system' },
   });
 }

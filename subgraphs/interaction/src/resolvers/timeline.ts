@@ -3,7 +3,9 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { logInteraction } from '../domain/interactions.ts';
+import { isOverdue } from '../domain/follow-ups.ts';
 import { timelinePage } from '../domain/timeline.ts';
+import { linkOf } from '../domain/timeline-projection.ts';
 
 export const timelineResolvers: Resolvers<Context> = {
   DateTime: DateTimeResolver,
@@ -49,6 +51,9 @@ export const timelineResolvers: Resolvers<Context> = {
     },
   },
   FollowUpTask: {
-    overdue: (task) => task.status === 'OPEN' && task.dueAt.getTime() < Date.now(),
+    overdue: (task) => isOverdue(task),
+  },
+  TimelineEntry: {
+    link: (entry) => linkOf(entry),
   },
 };
