@@ -49,8 +49,8 @@ async function list(caller: ReturnType<typeof agent>, query: string, variables: 
   for (;;) {
     const result = await h.run(caller, query, { ...variables, after });
     expect(result.errors).toBeUndefined();
-    const page = result.data[field];
-    ids.push(...page.edges.map((e: any) => e.node.id));
+    const page: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = result.data[field];
+    ids.push(...page.edges.map((e) => e.node.id));
     if (!page.pageInfo.hasNextPage) return ids;
     after = page.pageInfo.endCursor;
   }
