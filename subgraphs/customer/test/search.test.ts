@@ -123,6 +123,10 @@ describe('searchCustomers: matching', () => {
     expect(partial.items.map((i) => i.customerNumber)).toContain(lucia);
     expect(partial.items.every((i) => i.customerNumber.startsWith(lucia.slice(0, -1)))).toBe(true);
     expect(names(await search({ query: 'cus-999999' }))).toEqual([expect.stringContaining('Pagetest')]);
+    // Seven digits after six: CUS-1 begins CUS-1000000 only.
+    expect((await search({ query: 'CUS-1' })).items.map((i) => i.customerNumber)).toEqual(['CUS-1000000']);
+    // Part of a number that is not its beginning goes through the text index.
+    expect((await search({ query: 's-99999' })).items.map((i) => i.customerNumber)).toEqual(['CUS-999999']);
   });
 
   it('requires every word to match, in any order; short words match the start of a word', async () => {

@@ -36,7 +36,13 @@ function wordCondition(word: SearchWord): SQL {
 }
 
 function conditions(criteria: SearchCriteria): SQL {
-  const list: SQL[] = [sql`${customers.deactivatedAt} is null`, ...criteria.words.map(wordCondition)];
+  const list: SQL[] = [sql`${customers.deactivatedAt} is null`];
+  if (criteria.numberPrefix) {
+    // Numbers are `CUS-` and digits, and ':' follows '9': the range holds exactly the numbers beginning with the prefix.
+    list.push(sql`${customers.customerNumber} >= ${criteria.numberPrefix} and ${customers.customerNumber} < ${`${criteria.numberPrefix}:`}`);
+  } else {
+    list.push(...criteria.words.map(wordCondition));
+  }
   if (criteria.types.length) list.push(inArray(customers.type, criteria.types));
   if (criteria.segments.length) list.push(inArray(customers.segment, criteria.segments));
   if (criteria.statuses.length) list.push(inArray(customers.status, criteria.statuses));

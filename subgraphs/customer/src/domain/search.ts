@@ -34,6 +34,12 @@ export interface SearchCriteria {
   /** The trimmed query, lower-cased (for exact customer number and e-mail matches); null without a text filter. */
   exact: string | null;
   words: SearchWord[];
+  /**
+   * Set when the whole query is the beginning of a customer number (`CUS-0004`, `cus-000042`): the customers whose
+   * number begins with it, upper-cased. Numbers are typed from the start, and a btree range answers this in a few
+   * index pages where the trigram index reads hundreds.
+   */
+  numberPrefix: string | null;
   types: CustomerRow['type'][];
   segments: CustomerRow['segment'][];
   statuses: CustomerRow['status'][];
@@ -84,9 +90,11 @@ function oneOf<T extends string>(field: string, values: readonly string[] | null
   return list as T[];
 }
 
-function parseQuery(raw: string | null | undefined): Pick<SearchCriteria, 'exact' | 'words'> {
+const CUSTOMER_NUMBER_PREFIX = /^cus-\d{1,7}$/i;
+
+function parseQuery(raw: string | null | undefined): Pick<SearchCriteria, 'exact' | 'words' | 'numberPrefix'> {
   const trimmed = (raw ?? '').trim();
-  if (trimmed === '') return { exact: null, words: [] };
+  if (trimmed === '') return { exact: null, words: [], numberPrefix: null };
   if (trimmed.length > SEARCH_QUERY_MAX) throw new BadUserInputError('query', `must be at most ${SEARCH_QUERY_MAX} characters`);
   const words = [...new Set(trimmed.split(/\s+/).map(foldForSearch).filter((w) => w !== ''))];
   if (words.length > SEARCH_WORDS_MAX) throw new BadUserInputError('query', `must have at most ${SEARCH_WORDS_MAX} words`);
@@ -95,6 +103,7 @@ function parseQuery(raw: string | null | undefined): Pick<SearchCriteria, 'exact
   }
   return {
     exact: trimmed.toLowerCase(),
+    numberPrefix: CUSTOMER_NUMBER_PREFIX.test(trimmed) ? trimmed.toUpperCase() : null,
     words: words.map((text) => ({ text, literal: /[\d@._]/.test(text), wordStart: text.length < SEARCH_WORD_MIN })),
   };
 }
@@ -121,7 +130,7 @@ function parseSort(sort: SearchArgs['sort'], hasQuery: boolean): SortKey[] {
 
 /** Checks and normalises searchCustomers' arguments; every problem names its argument. */
 export function searchCriteria(args: SearchArgs): SearchCriteria {
-  const { exact, words } = parseQuery(args.query);
+  const { exact, words, numberPrefix } = parseQuery(args.query);
   const pageSize = args.pageSize ?? SEARCH_PAGE_SIZE_DEFAULT;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > SEARCH_PAGE_SIZE_MAX) {
     throw new BadUserInputError('pageSize', `must be from 1 to ${SEARCH_PAGE_SIZE_MAX}`);
@@ -131,6 +140,7 @@ export function searchCriteria(args: SearchArgs): SearchCriteria {
   return {
     exact,
     words,
+    numberPrefix,
     types: oneOf('type', args.type, CUSTOMER_TYPES),
     segments: oneOf('segment', args.segment, SEGMENTS),
     statuses: oneOf('status', args.status, CUSTOMER_STATUSES),
