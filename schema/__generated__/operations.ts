@@ -1918,8 +1918,9 @@ export type Query = {
    *
    * `query` (1-100 characters after trimming; blank means no text filter) is split into words, and every word must
    * match, case-insensitively, part of the name, company name, primary e-mail or customer number: `fern` finds
-   * Fernández, `lucia.fer` an e-mail, `cus-00004` CUS-000042. In names an unaccented letter also matches its accented
-   * forms (`fernandez` finds Fernández); words holding a digit, `@`, `.` or `_` match character for character.
+   * Fernández, `lucia.fer` an e-mail. A query that is `CUS-` and digits finds the customers whose number begins with
+   * it (`cus-00004`: CUS-000040 to CUS-000049). In names an unaccented letter also matches its accented forms
+   * (`fernandez` finds Fernández); words holding a digit, `@`, `.` or `_` match character for character.
    * Words of one or two characters only match the start of a word (`jo fern`), and a query needs at least one word of
    * three or more characters: BAD_USER_INPUT naming `query` otherwise, as one or two letters alone would match a large
    * part of the customer base. At most 10 words. `%`, `_` and the backslash are ordinary characters.
