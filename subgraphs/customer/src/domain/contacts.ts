@@ -107,7 +107,8 @@ export async function addContactInTransaction(
   const previousPrimary = makePrimary ? await clearPrimary(tx, customerId) : null;
   const contact = await insertContact(tx, { ...values, customerId, isPrimary: makePrimary, createdBy: actor });
   await event(tx, events, 'ContactAdded', customerId, { contactId: contact.id, isPrimary: contact.isPrimary, tags: contact.tags });
-  if (makePrimary) {
+  // A customer's first contact is primary from the start (ContactAdded says so); a change is when it moves.
+  if (previousPrimary) {
     await event(tx, events, 'PrimaryContactChanged', customerId, { contactId: contact.id, previousContactId: previousPrimary });
   }
   return contact;
