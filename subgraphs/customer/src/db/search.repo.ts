@@ -11,7 +11,7 @@ export function escapeLike(text: string): string {
 
 /**
  * A regular expression matching the word literally, except that in names a plain letter also matches its accented
- * forms (`fernandez` becomes `f[eéèêë]rn[aáàâäã]nd[eéèêë]z`). ASCII punctuation is escaped; every regular
+ * forms (`fernandez` becomes `f[eéèêë]r[nñ][aáàâäã][nñ]d[eéèêë]z`). ASCII punctuation is escaped; every regular
  * expression operator is ASCII punctuation, so user input can only ever match text.
  */
 export function wordRegex(word: Pick<SearchWord, 'text' | 'literal'>): string {
