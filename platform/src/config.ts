@@ -93,6 +93,24 @@ const settingsSchema = z
       .regex(/^cmp\.[a-z]+\.[A-Za-z]+(,cmp\.[a-z]+\.[A-Za-z]+)*$/, 'must be a comma-separated list of event types such as cmp.invitation.InvitationIssued')
       .default('cmp.invitation.InvitationIssued,cmp.invitation.InvitationResent'),
     COMPENSATION_SDR_EUR_RATE: z.coerce.number().positive().max(10).default(1.17),
+    SMTP_URL: z
+      .string()
+      .url()
+      .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    SMTP_FROM: z.string().email('must be an e-mail address').max(255).default('no-reply@cmp.localhost'),
+    SMS_PROVIDER_URL: z.string().url().optional(),
+    SMS_PROVIDER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    SMS_FROM: z
+      .string()
+      .regex(/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number or an alphanumeric sender of at most 11 characters')
+      .default('CMP'),
+    DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+    DELIVERY_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
+    DELIVERY_MAX_BACKOFF_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
+    DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+    DELIVERY_LEASE_S: z.coerce.number().int().min(1).max(86_400).default(120),
+    DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -118,6 +136,9 @@ const settingsSchema = z
     }
     if (s.CRM_WEBHOOK_URL && !s.CRM_WEBHOOK_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['CRM_WEBHOOK_SECRET'], message: 'is required with CRM_WEBHOOK_URL (deliveries are signed with it)' });
+    }
+    if (s.SMS_PROVIDER_URL && !s.SMS_PROVIDER_TOKEN) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SMS_PROVIDER_TOKEN'], message: 'is required with SMS_PROVIDER_URL (requests and callbacks carry it)' });
     }
     if (s.NODE_ENV === 'production' && !s.QR_KEYS_FILE) {
       ctx.addIssue({
@@ -157,6 +178,24 @@ export interface Settings {
   crmWebhook: { url: string; secret: string; eventTypes: string[] } | null;
   /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
   compensation: { sdrEurRate: number };
+  /** Outbound e-mail and SMS: each channel goes to its provider when configured, else to the embedded capture. */
+  delivery: {
+    /** The sender of every e-mail and the ORGANIZER of meeting invitations. */
+    from: string;
+    smtpUrl: string | null;
+    sms: { url: string; token: string; from: string } | null;
+    /** Attempts per message, the first included; then it is FAILED with the last error. */
+    maxAttempts: number;
+    /** Wait before the second attempt; doubled for each further one, up to maxBackoffMs. */
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** How often the dispatcher looks for due messages. */
+    intervalMs: number;
+    /** How long a message may stay SENDING before another dispatcher takes it over. */
+    leaseMs: number;
+    /** Bound on one call to the SMTP server or the SMS provider. */
+    timeoutMs: number;
+  };
   attachments: {
     maxBytes: number;
     /** Where clients reach the case subgraph's attachment links (local store); null: the address it was called at. */
@@ -251,6 +290,17 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,
     compensation: { sdrEurRate: s.COMPENSATION_SDR_EUR_RATE },
+    delivery: {
+      from: s.SMTP_FROM,
+      smtpUrl: s.SMTP_URL ?? null,
+      sms: s.SMS_PROVIDER_URL ? { url: s.SMS_PROVIDER_URL, token: s.SMS_PROVIDER_TOKEN!, from: s.SMS_FROM } : null,
+      maxAttempts: s.DELIVERY_MAX_ATTEMPTS,
+      backoffMs: s.DELIVERY_BACKOFF_MS,
+      maxBackoffMs: s.DELIVERY_MAX_BACKOFF_MS,
+      intervalMs: s.DELIVERY_INTERVAL_MS,
+      leaseMs: s.DELIVERY_LEASE_S * 1000,
+      timeoutMs: s.DELIVERY_TIMEOUT_MS,
+    },
     historyFeedDir: s.HISTORY_FEED_DIR ? path.resolve(s.HISTORY_FEED_DIR) : null,
     crmWebhook: s.CRM_WEBHOOK_URL ? { url: s.CRM_WEBHOOK_URL, secret: s.CRM_WEBHOOK_SECRET!, eventTypes: s.CRM_WEBHOOK_EVENTS.split(',') } : null,
     attachments: {

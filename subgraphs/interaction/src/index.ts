@@ -2,6 +2,8 @@ import { customerMergedConsumer, defineSubgraph, type EventConsumer } from '@cmp
 import { crmWebhookConsumer } from './connectors/crm-webhook.ts';
 import { historyFeedConsumer } from './connectors/history-feed.ts';
 import { followUpTasks, interactions, outbox, timelineEntries } from './db/schema.ts';
+import { meetings, outboundMessages } from './db/delivery.schema.ts';
+import { configureDelivery, deliveryRoutes, startDelivery } from './delivery/runtime.ts';
 import { followUpConsumer } from './events/follow-up-consumer.ts';
 import { timelineConsumer } from './events/timeline-consumer.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -12,6 +14,8 @@ const mergeConsumer = customerMergedConsumer('interaction.customer-merged', [
   { table: interactions, customerId: interactions.customerId },
   { table: timelineEntries, customerId: timelineEntries.customerId },
   { table: followUpTasks, customerId: followUpTasks.customerId },
+  { table: outboundMessages, customerId: outboundMessages.customerId },
+  { table: meetings, customerId: meetings.customerId },
 ]);
 const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer];
 const consumers: EventConsumer[] = [...ALWAYS];
@@ -27,5 +31,9 @@ export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     consumers.splice(ALWAYS.length);
     if (settings.crmWebhook) consumers.push(crmWebhookConsumer({ ...settings.crmWebhook, logger: logger.child({ component: 'crm-webhook' }) }));
     if (settings.historyFeedDir) consumers.push(historyFeedConsumer(settings.historyFeedDir));
+    configureDelivery(settings);
   },
+  // Outbound e-mail and SMS: the dispatcher sends what requests queued; the SMS provider calls back.
+  start: (deps) => startDelivery(deps),
+  routes: (router, deps) => deliveryRoutes(router, deps),
 });

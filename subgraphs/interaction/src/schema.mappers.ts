@@ -4,3 +4,7 @@ export type InteractionMapper = InteractionRow;
 export type TimelineEntryMapper = TimelineEntryRow;
 export type CustomerMapper = { id: string };
 export type FollowUpTaskMapper = FollowUpTaskRow;
+export type MessageMapper = import('./db/delivery.schema.ts').OutboundMessageRow;
+export type EmailTemplateMapper = import('./db/delivery.schema.ts').EmailTemplateRow;
+export type CapturedMessageMapper = import('./db/delivery.schema.ts').CapturedMessageRow;
+export type MeetingMapper = import('./db/delivery.schema.ts').MeetingRow;
