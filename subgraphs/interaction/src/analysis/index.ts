@@ -1,0 +1,66 @@
+import { type Executor, type Logger } from '@cmp/platform';
+import { findAnalysisBySubject, insertAnalysis } from '../db/analysis.repo.ts';
+import type { TextAnalysisRow } from '../db/feedback.schema.ts';
+import { refreshInsights } from '../domain/insights.ts';
+import { ExternalTextAnalysis, FallbackTextAnalysis, type ExternalTextAnalysisOptions } from './external.ts';
+import { localTextAnalysis } from './local.ts';
+import type { TextAnalysisProvider, TextAnalysisResult } from './types.ts';
+
+export type { SentimentLabel, TextAnalysisProvider, TextAnalysisResult } from './types.ts';
+
+/** What the analysed texts are: `Interaction`, `Feedback`, `Case`, or another area's entity name. */
+export type AnalysedSubject = string;
+
+const MAX_ANALYSED_CHARS = 20_000;
+
+let provider: TextAnalysisProvider = localTextAnalysis;
+
+/**
+ * The process's one provider (its breaker state is shared by every request): the external service with the local
+ * analysis as its fallback when one is configured, else the local analysis alone.
+ */
+export function configureTextAnalysis(options: (Omit<ExternalTextAnalysisOptions, 'timeoutMs'> & { timeoutMs: number }) | null, logger?: Logger): TextAnalysisProvider {
+  provider = options
+    ? new FallbackTextAnalysis(
+        new ExternalTextAnalysis({ maxAttempts: 2, breakAfter: 3, halfOpenAfterMs: 30_000, initialBackoffMs: 50, maxBackoffMs: 500, ...options }),
+        localTextAnalysis,
+        logger,
+      )
+    : localTextAnalysis;
+  return provider;
+}
+
+export function textAnalysisProvider(): TextAnalysisProvider {
+  return provider;
+}
+
+/** Sentiment, score, key phrases and language of a text, from the configured provider. */
+export function analyseText(text: string, languageHint?: string | null): Promise<TextAnalysisResult> {
+  return provider.analyse(text, languageHint);
+}
+
+export interface TextToAnalyse {
+  subjectType: AnalysedSubject;
+  subjectId: string;
+  customerId: string;
+  text: string;
+  /** A language tag the text is known to be in (e.g. the case's language); detected when absent. */
+  language?: string | null;
+}
+
+/**
+ * Analyses a free text and stores the result for its subject inside the caller's transaction, then refreshes the
+ * customer's insights (which count negative analyses). One analysis per subject: a subject already analysed (an
+ * event delivered again) keeps its first analysis and costs no second call to the provider. Call it before
+ * `addTimelineEntry` or after, either order leaves the insights current.
+ */
+export async function recordTextAnalysis(tx: Executor, input: TextToAnalyse, now = new Date()): Promise<TextAnalysisRow> {
+  const existing = await findAnalysisBySubject(tx, input.subjectType, input.subjectId);
+  if (existing) return existing;
+  // Every text analysed here is bounded by its own field's rule (5,000 at most today); the cap only guards the provider.
+  const result = await provider.analyse(input.text.slice(0, MAX_ANALYSED_CHARS), input.language);
+  const stored =
+    (await insertAnalysis(tx, { ...input, ...result, analysedAt: now })) ?? (await findAnalysisBySubject(tx, input.subjectType, input.subjectId))!;
+  await refreshInsights(tx, input.customerId, now);
+  return stored;
+}

@@ -1,0 +1,117 @@
+import type { Executor } from '@cmp/platform';
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { customerInsights, textAnalyses, type CustomerInsightsRow, type TextAnalysisRow } from './feedback.schema.ts';
+import { followUpTasks, timelineEntries } from './schema.ts';
+
+export async function findAnalysisBySubject(db: Executor, subjectType: string, subjectId: string): Promise<TextAnalysisRow | null> {
+  const [row] = await db
+    .select()
+    .from(textAnalyses)
+    .where(and(eq(textAnalyses.subjectType, subjectType), eq(textAnalyses.subjectId, subjectId)));
+  return row ?? null;
+}
+
+/** Inserts the subject's analysis unless it has one already (then null). */
+export async function insertAnalysis(db: Executor, values: typeof textAnalyses.$inferInsert): Promise<TextAnalysisRow | null> {
+  const [row] = await db.insert(textAnalyses).values(values).onConflictDoNothing({ target: [textAnalyses.subjectType, textAnalyses.subjectId] }).returning();
+  return row ?? null;
+}
+
+export function findAnalysesBySubjects(db: Executor, subjectType: string, subjectIds: readonly string[]): Promise<TextAnalysisRow[]> {
+  return db
+    .select()
+    .from(textAnalyses)
+    .where(and(eq(textAnalyses.subjectType, subjectType), inArray(textAnalyses.subjectId, [...subjectIds])));
+}
+
+/** The customers' analyses, newest first, optionally of one label; at most `limit` per customer. */
+export async function findAnalysesOfCustomers(
+  db: Executor,
+  customerIds: readonly string[],
+  filter: { label: TextAnalysisRow['label'] | null; limit: number },
+): Promise<TextAnalysisRow[]> {
+  const ranked = db
+    .select({
+      id: textAnalyses.id,
+      rank: sql<number>`row_number() over (partition by ${textAnalyses.customerId} order by ${textAnalyses.analysedAt} desc, ${textAnalyses.id} desc)`.as('rank'),
+    })
+    .from(textAnalyses)
+    .where(and(inArray(textAnalyses.customerId, [...customerIds]), filter.label ? eq(textAnalyses.label, filter.label) : undefined))
+    .as('ranked');
+  return db
+    .select({ analysis: textAnalyses })
+    .from(textAnalyses)
+    .innerJoin(ranked, eq(ranked.id, textAnalyses.id))
+    .where(sql`${ranked.rank} <= ${filter.limit}`)
+    .orderBy(desc(textAnalyses.analysedAt), desc(textAnalyses.id))
+    .then((rows) => rows.map((r) => r.analysis));
+}
+
+/** The counts the insight rules read (see domain/insights.ts). */
+export interface InsightFacts {
+  engagements30: number;
+  engagements90: number;
+  loungeVisits90: number;
+  cases90: number;
+  analyses90: number;
+  negative90: number;
+  positive90: number;
+  openTasks: number;
+  overdueTasks: number;
+  unsatisfiedResolutions90: number;
+}
+
+/** A time as a query parameter both drivers accept inside raw SQL. */
+const at = (time: Date) => sql`${time.toISOString()}::timestamptz`;
+const count = (condition: ReturnType<typeof sql>) => sql<number>`cast(count(*) filter (where ${condition}) as int)`;
+
+export async function readInsightFacts(db: Executor, customerId: string, now: Date): Promise<InsightFacts> {
+  const day = 24 * 3_600_000;
+  const since30 = new Date(now.getTime() - 30 * day);
+  const since90 = new Date(now.getTime() - 90 * day);
+  const engagement = sql`${timelineEntries.type} in ('COMMUNICATION', 'FEEDBACK', 'LOUNGE_VISIT')`;
+  const [timeline] = await db
+    .select({
+      engagements30: count(sql`${engagement} and ${timelineEntries.occurredAt} >= ${at(since30)}`),
+      engagements90: count(engagement),
+      loungeVisits90: count(sql`${timelineEntries.type} = 'LOUNGE_VISIT'`),
+      cases90: sql<number>`cast(count(distinct ${timelineEntries.sourceId}) filter (where ${timelineEntries.type} = 'CASE') as int)`,
+    })
+    .from(timelineEntries)
+    .where(and(eq(timelineEntries.customerId, customerId), gte(timelineEntries.occurredAt, since90)));
+  const [analyses] = await db
+    .select({
+      analyses90: sql<number>`cast(count(*) as int)`,
+      negative90: count(sql`${textAnalyses.label} = 'NEGATIVE'`),
+      positive90: count(sql`${textAnalyses.label} = 'POSITIVE'`),
+    })
+    .from(textAnalyses)
+    .where(and(eq(textAnalyses.customerId, customerId), gte(textAnalyses.analysedAt, since90)));
+  const [tasks] = await db
+    .select({
+      openTasks: count(sql`${followUpTasks.status} = 'OPEN'`),
+      overdueTasks: count(sql`${followUpTasks.status} = 'OPEN' and ${followUpTasks.dueAt} < ${at(now)}`),
+      // A task opened from a case event is the follow-up of a resolution the customer was not satisfied with.
+      unsatisfiedResolutions90: count(
+        sql`${followUpTasks.sourceType} = 'Case' and ${followUpTasks.sourceEventId} is not null and ${followUpTasks.createdAt} >= ${at(since90)}`,
+      ),
+    })
+    .from(followUpTasks)
+    .where(eq(followUpTasks.customerId, customerId));
+  return { ...timeline!, ...analyses!, ...tasks! };
+}
+
+export async function upsertInsights(db: Executor, values: CustomerInsightsRow): Promise<CustomerInsightsRow> {
+  const { customerId: _key, ...changes } = values;
+  // A refresh computed for an earlier moment never overwrites a later one (concurrent writers of one customer).
+  const [row] = await db
+    .insert(customerInsights)
+    .values(values)
+    .onConflictDoUpdate({ target: customerInsights.customerId, set: changes, setWhere: sql`${customerInsights.refreshedAt} <= excluded.refreshed_at` })
+    .returning();
+  return row ?? values;
+}
+
+export function findInsightsByCustomers(db: Executor, customerIds: readonly string[]): Promise<CustomerInsightsRow[]> {
+  return db.select().from(customerInsights).where(inArray(customerInsights.customerId, [...customerIds]));
+}
