@@ -1,5 +1,5 @@
 import type { CloudEvent } from '@cmp/platform';
-import { callerWith, customerEntities, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
+import { callerWith, customerEntities, recordQueries, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,29 @@ describe('a timeline of 10,000 entries', () => {
     const purchases = await walk(big, ', types: [PURCHASE]');
     expect(purchases.ids).toEqual(expected.filter((e) => e.type === 'PURCHASE').map((e) => e.id));
   }, 120_000);
+});
+
+describe('many customers at once', () => {
+  it('reads the first page of 20 customers, the 10,000-entry one among them, in one statement, each its own', async () => {
+    const others = Array.from({ length: 19 }, () => randomUUID());
+    for (const [i, customerId] of others.entries()) {
+      for (let n = 0; n < 3; n++) {
+        await insertTimelineEntry(h.handle.db, { customerId, occurredAt: new Date(Date.UTC(2026, 5, 1, n)), type: 'CASE', summary: `customer ${i} entry ${n}`, sourceType: 'Case', sourceId: randomUUID() });
+      }
+    }
+    const ids = [...others.slice(0, 10), big, ...others.slice(10)];
+    const { result, queries } = await recordQueries(h.handle.db, () => h.run(agent, timeline('(first: 2, types: [CASE, LOYALTY])'), entitiesOf(...ids)));
+    expect(result.errors).toBeUndefined();
+    expect(queries.filter((q) => q.includes('"timeline_entries"'))).toHaveLength(1);
+    const pages = result.data._entities.map((c: any) => c.timeline);
+    others.forEach((_, i) => {
+      const page = pages[i < 10 ? i : i + 1];
+      expect(page.edges.map((e: any) => e.node.summary)).toEqual([`customer ${i} entry 2`, `customer ${i} entry 1`]);
+      expect(page.pageInfo.hasNextPage).toBe(true);
+    });
+    const bigIds = expected.filter((e) => e.type === 'CASE' || e.type === 'LOYALTY').slice(0, 2).map((e) => e.id);
+    expect(pages[10].edges.map((e: any) => e.node.id)).toEqual(bigIds);
+  });
 });
 
 describe('timeline projection of purchases, travel and contacts', () => {
