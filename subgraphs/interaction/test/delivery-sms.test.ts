@@ -247,6 +247,22 @@ describe('STOP and START', () => {
   });
 });
 
+describe('a replica that dies while sending', () => {
+  it('leaves its message SENDING until the lease runs out; then another dispatcher sends it', async () => {
+    const db = database.handles.interaction.db;
+    const values = { channel: 'SMS' as const, customerId: randomUUID(), interactionId: randomUUID(), recipient: '+34600123456', segments: 1, encoding: 'GSM_7' as const, sentBy: 'test', attempts: 1, status: 'SENDING' as const };
+    const [expired] = await db.insert(outboundMessages).values({ ...values, textBody: 'Lease expired', leaseUntil: new Date(Date.now() - 1000) }).returning();
+    const [held] = await db.insert(outboundMessages).values({ ...values, textBody: 'Lease held', leaseUntil: new Date(Date.now() + 60_000) }).returning();
+    const taken = await settled(expired!.id);
+    expect(taken).toMatchObject({ status: 'SENT', attempts: 2 });
+    expect(provider.forReference(expired!.id)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    const [still] = await db.select().from(outboundMessages).where(eq(outboundMessages.id, held!.id));
+    expect(still).toMatchObject({ status: 'SENDING', attempts: 1 });
+    expect(provider.forReference(held!.id)).toHaveLength(0);
+  });
+});
+
 describe('two replicas', () => {
   it('stores 100 concurrent sends and sends each exactly once with two dispatchers running', async () => {
     const customerId = randomUUID();
