@@ -93,6 +93,9 @@ const settingsSchema = z
       .regex(/^cmp\.[a-z]+\.[A-Za-z]+(,cmp\.[a-z]+\.[A-Za-z]+)*$/, 'must be a comma-separated list of event types such as cmp.invitation.InvitationIssued')
       .default('cmp.invitation.InvitationIssued,cmp.invitation.InvitationResent'),
     COMPENSATION_SDR_EUR_RATE: z.coerce.number().positive().max(10).default(1.17),
+    TEXT_ANALYSIS_URL: z.string().url().optional(),
+    TEXT_ANALYSIS_TOKEN: z.string().min(1).optional(),
+    TEXT_ANALYSIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(1_500),
     SMTP_URL: z
       .string()
       .url()
@@ -176,6 +179,8 @@ export interface Settings {
   historyFeedDir: string | null;
   /** The CRM's webhook for outbound delivery of invitations (and other configured events), signed with HMAC. */
   crmWebhook: { url: string; secret: string; eventTypes: string[] } | null;
+  /** An external AI service for sentiment and key phrases; null: analysed locally only (it is also the fallback). */
+  textAnalysis: { url: string; token: string | null; timeoutMs: number } | null;
   /** Euros per Special Drawing Right, for the Montreal Convention baggage limit. */
   compensation: { sdrEurRate: number };
   /** Outbound e-mail and SMS: each channel goes to its provider when configured, else to the embedded capture. */
@@ -301,6 +306,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       leaseMs: s.DELIVERY_LEASE_S * 1000,
       timeoutMs: s.DELIVERY_TIMEOUT_MS,
     },
+    textAnalysis: s.TEXT_ANALYSIS_URL ? { url: s.TEXT_ANALYSIS_URL, token: s.TEXT_ANALYSIS_TOKEN ?? null, timeoutMs: s.TEXT_ANALYSIS_TIMEOUT_MS } : null,
     historyFeedDir: s.HISTORY_FEED_DIR ? path.resolve(s.HISTORY_FEED_DIR) : null,
     crmWebhook: s.CRM_WEBHOOK_URL ? { url: s.CRM_WEBHOOK_URL, secret: s.CRM_WEBHOOK_SECRET!, eventTypes: s.CRM_WEBHOOK_EVENTS.split(',') } : null,
     attachments: {

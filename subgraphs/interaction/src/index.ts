@@ -1,9 +1,12 @@
 import { customerMergedConsumer, defineSubgraph, type EventConsumer } from '@cmp/platform';
+import { configureTextAnalysis } from './analysis/index.ts';
 import { crmWebhookConsumer } from './connectors/crm-webhook.ts';
 import { historyFeedConsumer } from './connectors/history-feed.ts';
 import { followUpTasks, interactions, outbox, timelineEntries } from './db/schema.ts';
 import { meetings, outboundMessages } from './db/delivery.schema.ts';
 import { configureDelivery, deliveryRoutes, startDelivery } from './delivery/runtime.ts';
+import { feedback, textAnalyses } from './db/feedback.schema.ts';
+import { caseAnalysisConsumer } from './events/case-analysis-consumer.ts';
 import { followUpConsumer } from './events/follow-up-consumer.ts';
 import { timelineConsumer } from './events/timeline-consumer.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -14,10 +17,12 @@ const mergeConsumer = customerMergedConsumer('interaction.customer-merged', [
   { table: interactions, customerId: interactions.customerId },
   { table: timelineEntries, customerId: timelineEntries.customerId },
   { table: followUpTasks, customerId: followUpTasks.customerId },
+  { table: feedback, customerId: feedback.customerId },
+  { table: textAnalyses, customerId: textAnalyses.customerId },
   { table: outboundMessages, customerId: outboundMessages.customerId },
   { table: meetings, customerId: meetings.customerId },
 ]);
-const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer];
+const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer, caseAnalysisConsumer];
 const consumers: EventConsumer[] = [...ALWAYS];
 
 export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
@@ -29,6 +34,7 @@ export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   // The CRM's webhook and the data platform's feed, when configured, are more consumers (known only at start).
   configure: (settings, logger) => {
     consumers.splice(ALWAYS.length);
+    configureTextAnalysis(settings.textAnalysis, logger.child({ component: 'text-analysis' }));
     if (settings.crmWebhook) consumers.push(crmWebhookConsumer({ ...settings.crmWebhook, logger: logger.child({ component: 'crm-webhook' }) }));
     if (settings.historyFeedDir) consumers.push(historyFeedConsumer(settings.historyFeedDir));
     configureDelivery(settings);

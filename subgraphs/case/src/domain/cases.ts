@@ -56,7 +56,7 @@ export async function openCase(
       aggregateType: 'Case',
       aggregateId: opened.id,
       customerId,
-      data: { caseId: opened.id, caseNumber: opened.caseNumber, customerId, category: opened.category, priority, subject },
+      data: { caseId: opened.id, caseNumber: opened.caseNumber, customerId, category: opened.category, priority, subject, description, language: opened.language },
     });
     await startMilestones(tx, opened);
     return routeCase(tx, events, opened, now);

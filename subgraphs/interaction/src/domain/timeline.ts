@@ -1,5 +1,6 @@
 import { decodeCursor, normaliseFilter, recordEvent, requirePageSize, type EventContext, type Executor } from '@cmp/platform';
 import { outbox, type NewTimelineEntry } from '../db/schema.ts';
+import { refreshInsights } from './insights.ts';
 import { insertTimelineEntry, type TimelinePage } from '../db/timeline.repo.ts';
 import type { TimelineEntryType } from './types.ts';
 
@@ -35,4 +36,5 @@ export async function addTimelineEntry(tx: Executor, events: EventContext, entry
     customerId: entry.customerId,
     data: { entryId, customerId: entry.customerId, type: entry.type, occurredAt: entry.occurredAt.toISOString(), actor: entry.actor ?? 'system' },
   });
+  await refreshInsights(tx, entry.customerId);
 }
