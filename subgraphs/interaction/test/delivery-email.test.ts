@@ -130,6 +130,12 @@ describe('sendEmail over SMTP', () => {
       representations: [{ __typename: 'Customer', id: customerId }],
     });
     expect(listed.data._entities[0].messages.edges).toEqual([{ node: { id: queued.id, status: 'SENT' } }]);
+    const viaInteraction = await h.run(agent, 'query($id: ID!) { interaction(id: $id) { messages { id recipient } meeting { id } } }', { id: queued.interaction.id });
+    expect(viaInteraction.data.interaction).toEqual({ messages: [{ id: queued.id, recipient: 'ana.garcia@example.com' }], meeting: null });
+    const own = await h.run(callerWith('Customer', { customerId }), MESSAGE, { id: queued.id });
+    expect(own.data.message).toMatchObject({ id: queued.id, status: 'SENT' });
+    const other = await h.run(callerWith('Customer', { customerId: randomUUID() }), MESSAGE, { id: queued.id });
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('retries a server that refuses for a while, with backoff, and sends the message once', async () => {
@@ -196,6 +202,9 @@ describe('e-mail templates', () => {
     expect(typo.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'requiredVariables[0]' });
     const noBody = await h.run(admin, DEFINE, { input: { code: 'empty', subject: 'Hello' } });
     expect(noBody.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'text' });
+    const listed = await h.run(agent, '{ emailTemplates { code version requiredVariables } }');
+    expect(listed.data.emailTemplates).toEqual([{ code: 'refund-confirmation', version: 2, requiredVariables: ['firstName', 'amount'] }]);
+    expect((await h.run(callerWith('Viewer'), '{ emailTemplates { code } }')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('personalises subject and bodies, escaping values in HTML only', async () => {
