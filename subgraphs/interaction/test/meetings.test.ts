@@ -68,7 +68,7 @@ async function invitationOf(messageId: string) {
   expect(file!.content.toString('utf8')).toBe(alternative!.content.toString('utf8'));
   const text = alternative!.content.toString('utf8');
   const parsed = ical.sync.parseICS(text);
-  const event = Object.values(parsed).find((c) => c.type === 'VEVENT') as ical.VEvent & { sequence: number | string; attendee: unknown };
+  const event = Object.values(parsed).find((c) => c?.type === 'VEVENT') as ical.VEvent & { sequence: number | string; attendee: unknown };
   const method = (alternative!.headers.get('content-type') as { params: Record<string, string> }).params.method;
   return { mail, text, calendar: parsed.vcalendar as unknown as { method: string }, event, method };
 }
@@ -113,7 +113,7 @@ describe('scheduleMeeting', () => {
       expect(event.uid).toBe(scheduled.uid);
       expect(Number(event.sequence)).toBe(0);
       expect(new Date(event.start).toISOString()).toBe(startsAt.toISOString());
-      expect(new Date(event.end).toISOString()).toBe(endsAt.toISOString());
+      expect(new Date(event.end!).toISOString()).toBe(endsAt.toISOString());
       expect(event.summary).toBe('Corporate travel agreement review');
       expect(event.location).toBe('https://meet.example.com/iberia-review');
       const lines = unfolded(text);
