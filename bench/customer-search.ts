@@ -11,8 +11,8 @@
  * without accents, given name and family name, e-mail prefixes, whole and partial customer numbers, company
  * words, and filter-only lists with their sorts. Every request asks for one page of 20 with the exact total.
  */
-import { customerPageQuery } from '../subgraphs/customer/src/db/search.repo.ts';
-import { searchCriteria, type SearchArgs } from '../subgraphs/customer/src/domain/search.ts';
+import { countQuery, pageQuery } from '../subgraphs/customer/src/db/search.repo.ts';
+import { SEARCH_COUNT_BOUND, searchCriteria, type SearchArgs } from '../subgraphs/customer/src/domain/search.ts';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { connections, databaseUrl, drive, footer, startBenchPlatform, urlOf } from './support.ts';
@@ -82,11 +82,14 @@ if (explain) {
     ['no query, ACTIVE by customer number', { status: ['ACTIVE'], sort: [{ field: 'CUSTOMER_NUMBER', direction: 'ASC' }] }],
   ];
   for (const [kind, args] of examples) {
-    const { sql: text, params } = dialect.sqlToQuery(customerPageQuery(searchCriteria(args)));
-    await sql.unsafe(text, params as never[]); // warm the cache: the figures are for a warm database
-    const plan = await sql.unsafe<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${text}`, params as never[]);
+    const criteria = searchCriteria(args);
     console.log(`\n### ${kind}: ${JSON.stringify(args)}`);
-    console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    for (const statement of [countQuery(criteria, SEARCH_COUNT_BOUND), pageQuery(criteria)]) {
+      const { sql: text, params } = dialect.sqlToQuery(statement);
+      await sql.unsafe(text, params as never[]); // warm the cache: the figures are for a warm database
+      const plan = await sql.unsafe<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${text}`, params as never[]);
+      console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    }
   }
   await sql.end();
   process.exit(0);

@@ -764,7 +764,9 @@ export type CustomerSearchResult = {
   items: Array<Customer>;
   page: Scalars['Int']['output'];
   pageSize: Scalars['Int']['output'];
+  /** The number of matches: exact up to 1,000, else 1,000 and `totalCountExact` is false. */
   totalCount: Scalars['Int']['output'];
+  totalCountExact: Scalars['Boolean']['output'];
   totalPages: Scalars['Int']['output'];
 };
 
@@ -2325,8 +2327,9 @@ export type Query = {
   /** The assignment rules in the order they are tried. */
   routingRules: Array<RoutingRule>;
   /**
-   * Live customers matching `query` and the filters, a page at a time with the exact total; deactivated (and merged)
-   * customers are never returned. Staff roles with customer read access only: a Customer token is FORBIDDEN.
+   * Live customers matching `query` and the filters, a page at a time; deactivated (and merged) customers are never
+   * returned. `totalCount` is exact up to 1,000 matches; beyond that it is 1,000 with `totalCountExact: false` (refine
+   * the query: a page past the first thousand is still served). Staff roles with customer read access only: a Customer token is FORBIDDEN.
    *
    * `query` (1-100 characters after trimming; blank means no text filter) is split into words, and every word must
    * match, case-insensitively, part of the name, company name, primary e-mail or customer number: `fern` finds
@@ -2345,7 +2348,8 @@ export type Query = {
    * tie-breaker, so pages never overlap or skip. RELEVANCE is a rank, best first with ASC: the exact customer number
    * or e-mail, then customers where the query's words start a word, then the other matches (no effect without a
    * query). SEGMENT and STATUS sort in their declared order (STANDARD, PREMIUM, VIP, CORPORATE), CUSTOMER_NUMBER
-   * numerically. Default: RELEVANCE then NAME with a query, NAME without.
+   * numerically. Default: RELEVANCE then NAME with a query matching at most 1,000 customers (ranking needs every
+   * match), otherwise NAME.
    */
   searchCustomers: CustomerSearchResult;
   /** Service levels per priority. */

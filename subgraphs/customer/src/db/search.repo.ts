@@ -96,43 +96,34 @@ function ordering(criteria: SearchCriteria): { expression: SQL; direction: SortD
   return [...keys, { expression: sql`${customers.id}`, direction: criteria.sort.at(-1)?.direction ?? 'ASC' }];
 }
 
-/**
- * One statement answering the exact count and the ids of the requested page.
- *
- * With a text query the matches are found once (GIN trigram index, then the heap to recheck) into a CTE holding
- * only the id and the sort keys, which both the count and the page read: the expensive part, fetching and
- * rechecking every match, happens once. Without one, count and page are separate subqueries so that each can use
- * its own index: the count an index-only scan of a filter's index, the page an ordered index such as
- * (sort_name, id) stopping after `offset + limit` rows.
- */
-export function customerPageQuery(criteria: SearchCriteria): SQL {
-  const where = conditions(criteria);
-  const order = ordering(criteria);
-  const offset = (criteria.page - 1) * criteria.pageSize;
-  if (criteria.words.length > 0) {
-    const keys = order.map((o, i) => sql`${o.expression} as ${sql.raw(`k${i}`)}`);
-    const byKeys = order.map((o, i) => sql`${sql.raw(`k${i}`)} ${dir(o.direction)}`);
-    return sql`
-      with matches as materialized (select ${customers.id}, ${sql.join(keys, sql`, `)} from ${customers} where ${where})
-      select (select count(*) from matches)::int as total,
-             array_to_string(array(select id from matches order by ${sql.join(byKeys, sql`, `)}
-                                   limit ${criteria.pageSize} offset ${offset}), ',') as ids`;
-  }
-  const byExpressions = order.map((o) => sql`${o.expression} ${dir(o.direction)}`);
-  return sql`
-    select (select count(*) from ${customers} where ${where})::int as total,
-           array_to_string(array(select ${customers.id} from ${customers} where ${where}
-                                 order by ${sql.join(byExpressions, sql`, `)}
-                                 limit ${criteria.pageSize} offset ${offset}), ',') as ids`;
+/** How many live customers match, counting no further than `bound + 1` (so the count stops early on broad queries). */
+export function countQuery(criteria: SearchCriteria, bound: number): SQL {
+  return sql`select count(*)::int as n from (select 1 from ${customers} where ${conditions(criteria)} limit ${bound + 1}) matches`;
 }
 
-/** The exact number of live customers matching, and the requested page of them in order. */
-export async function findCustomerPage(db: Executor, criteria: SearchCriteria): Promise<{ totalCount: number; items: CustomerRow[] }> {
-  const [row] = resultRows<{ total: number | string; ids: string | null }>(await db.execute(customerPageQuery(criteria)));
-  const ids = row?.ids ? row.ids.split(',') : [];
-  if (ids.length === 0) return { totalCount: Number(row?.total ?? 0), items: [] };
+export async function countMatches(db: Executor, criteria: SearchCriteria, bound: number): Promise<number> {
+  const [row] = resultRows<{ n: number | string }>(await db.execute(countQuery(criteria, bound)));
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The requested page in order. The planner picks per query: a broad query walks the name index (which carries the
+ * search text and the filter columns, so no table row is read until the page is known) and stops after
+ * `offset + limit` matches; a narrow one finds its few matches through the trigram index and sorts them.
+ */
+export function pageQuery(criteria: SearchCriteria): SQL {
+  const order = ordering(criteria).map((o) => sql`${o.expression} ${dir(o.direction)}`);
+  const offset = (criteria.page - 1) * criteria.pageSize;
+  return sql`select ${customers.id} as id from ${customers} where ${conditions(criteria)}
+             order by ${sql.join(order, sql`, `)} limit ${criteria.pageSize} offset ${offset}`;
+}
+
+export async function findCustomerPage(db: Executor, criteria: SearchCriteria): Promise<CustomerRow[]> {
+  const idRows = resultRows<{ id: string }>(await db.execute(pageQuery(criteria)));
+  const ids = idRows.map((r) => r.id);
+  if (ids.length === 0) return [];
   // A customer deactivated since the first statement is left out rather than shown.
   const rows = await db.select().from(customers).where(and(inArray(customers.id, ids), isNull(customers.deactivatedAt)));
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return { totalCount: Number(row!.total), items: ids.flatMap((id) => byId.get(id) ?? []) };
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

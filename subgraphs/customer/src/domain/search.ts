@@ -1,6 +1,6 @@
 import { BadUserInputError, type Database } from '@cmp/platform';
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, SEGMENTS, type CustomerRow } from '../db/schema.ts';
-import { findCustomerPage } from '../db/search.repo.ts';
+import { countMatches, findCustomerPage } from '../db/search.repo.ts';
 
 export const SEARCH_PAGE_SIZE_DEFAULT = 20;
 export const SEARCH_PAGE_SIZE_MAX = 100;
@@ -8,6 +8,12 @@ export const SEARCH_QUERY_MAX = 100;
 /** Trigrams need three characters: a query needs one word that long to narrow a million customers through the index. */
 export const SEARCH_WORD_MIN = 3;
 export const SEARCH_WORDS_MAX = 10;
+/**
+ * Matches are counted exactly up to this many; beyond it the total says "at least" (`totalCountExact: false`).
+ * Counting every one of 100,000 customers matching "garc" reads most of the table for a number nobody pages to
+ * the end of; counting to the bound stops as soon as it is reached.
+ */
+export const SEARCH_COUNT_BOUND = 1000;
 
 export const SORT_FIELDS = ['RELEVANCE', 'NAME', 'CUSTOMER_NUMBER', 'CREATED_AT', 'LIFETIME_VALUE', 'SEGMENT', 'STATUS'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -46,6 +52,8 @@ export interface SearchCriteria {
   page: number;
   pageSize: number;
   sort: SortKey[];
+  /** The caller chose no sort: relevance (then name) while the matches are few enough to rank them all, else name. */
+  defaultSort: boolean;
 }
 
 export interface SearchArgs {
@@ -61,6 +69,7 @@ export interface SearchArgs {
 export interface CustomerSearchPage {
   items: CustomerRow[];
   totalCount: number;
+  totalCountExact: boolean;
   page: number;
   pageSize: number;
   totalPages: number;
@@ -147,18 +156,23 @@ export function searchCriteria(args: SearchArgs): SearchCriteria {
     page,
     pageSize,
     sort: parseSort(args.sort, words.length > 0),
+    defaultSort: !args.sort?.length,
   };
 }
 
-/** One page of live customers matching the criteria, with the exact number of matches. */
+/**
+ * One page of live customers matching the criteria, with the number of matches: exact up to
+ * SEARCH_COUNT_BOUND, a lower bound beyond it. Ranking by relevance needs every match, so the default order ranks
+ * them only when they are within the bound, and sorts a larger set by name.
+ */
 export async function searchCustomers(db: Database, args: SearchArgs): Promise<CustomerSearchPage> {
   const criteria = searchCriteria(args);
-  const { totalCount, items } = await findCustomerPage(db, criteria);
-  return {
-    items,
-    totalCount,
-    page: criteria.page,
-    pageSize: criteria.pageSize,
-    totalPages: Math.ceil(totalCount / criteria.pageSize),
-  };
+  const counted = await countMatches(db, criteria, SEARCH_COUNT_BOUND);
+  const exact = counted <= SEARCH_COUNT_BOUND;
+  const sort: SortKey[] = criteria.defaultSort && !exact ? [{ field: 'NAME', direction: 'ASC' }] : criteria.sort;
+  const totalCount = Math.min(counted, SEARCH_COUNT_BOUND);
+  const offset = (criteria.page - 1) * criteria.pageSize;
+  const pastTheEnd = exact && counted <= offset;
+  const items = pastTheEnd ? [] : await findCustomerPage(db, { ...criteria, sort });
+  return { items, totalCount, totalCountExact: exact, page: criteria.page, pageSize: criteria.pageSize, totalPages: Math.ceil(totalCount / criteria.pageSize) };
 }

@@ -1,0 +1,52 @@
+import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customers } from '../src/db/schema.ts';
+import { SEARCH_COUNT_BOUND } from '../src/domain/search.ts';
+import { customerSubgraph } from '../src/index.ts';
+
+const SEARCH = /* GraphQL */ `
+  query($query: String, $page: Int, $sort: [CustomerSort!]) {
+    searchCustomers(query: $query, page: $page, pageSize: 20, sort: $sort) {
+      totalCount totalCountExact totalPages items { lastName primaryEmail }
+    }
+  }
+`;
+
+let h: SubgraphHarness;
+const agent = callerWith('SupportAgent');
+const MATCHES = SEARCH_COUNT_BOUND + 25;
+
+beforeAll(async () => {
+  h = await startSubgraphHarness(customerSubgraph);
+  // More Boundtest customers than the bound, with one whose e-mail is an exact hit, plus others that do not match.
+  const rows = Array.from({ length: MATCHES }, (_, i) => ({
+    customerNumber: `CUS-${String(500_000 + i).padStart(6, '0')}`,
+    type: 'INDIVIDUAL' as const,
+    firstName: `Given${String(i).padStart(4, '0')}`,
+    lastName: 'Boundtest',
+    primaryEmail: `boundtest.${i}@example.com`,
+    createdBy: 'test',
+  }));
+  rows.push({ customerNumber: 'CUS-600000', type: 'INDIVIDUAL', firstName: 'Other', lastName: 'Person', primaryEmail: 'other@example.com', createdBy: 'test' });
+  for (let i = 0; i < rows.length; i += 500) await h.handle.db.insert(customers).values(rows.slice(i, i + 500));
+});
+afterAll(() => h?.close());
+
+describe('broad searches', () => {
+  it('count exactly up to the bound and say "at least" beyond it, still serving any page in name order', async () => {
+    const first = await h.run(agent, SEARCH, { query: 'boundtest' });
+    expect(first.errors).toBeUndefined();
+    expect(first.data.searchCustomers).toMatchObject({ totalCount: SEARCH_COUNT_BOUND, totalCountExact: false, totalPages: SEARCH_COUNT_BOUND / 20 });
+    // Beyond the bound the default order is the name (family name, then given name).
+    expect(first.data.searchCustomers.items.map((i: any) => i.primaryEmail).slice(0, 2)).toEqual(['boundtest.0@example.com', 'boundtest.1@example.com']);
+    const last = await h.run(agent, SEARCH, { query: 'boundtest', page: Math.ceil(MATCHES / 20) });
+    expect(last.data.searchCustomers.items).toHaveLength(MATCHES % 20 || 20);
+  });
+
+  it('count exactly and rank by relevance when the matches are within the bound', async () => {
+    const narrow = await h.run(agent, SEARCH, { query: 'boundtest.100' });
+    expect(narrow.data.searchCustomers).toMatchObject({ totalCount: 11, totalCountExact: true, totalPages: 1 });
+    const exact = await h.run(agent, SEARCH, { query: 'boundtest.1002@example.com' });
+    expect(exact.data.searchCustomers).toMatchObject({ totalCount: 1, totalCountExact: true, items: [{ primaryEmail: 'boundtest.1002@example.com' }] });
+  });
+});
