@@ -12,6 +12,7 @@ import {
   type Caller,
   type Database,
   type EventContext,
+  type Executor,
 } from '@cmp/platform';
 import { recordTextAnalysis } from '../analysis/index.ts';
 import { containsProfanity, maskProfanity } from '../analysis/profanity.ts';
@@ -126,7 +127,7 @@ export async function submitFeedback(db: Database, caller: Caller, events: Event
   });
 }
 
-async function requireTestimonial(db: Database, id: string): Promise<FeedbackRow> {
+async function requireTestimonial(db: Executor, id: string): Promise<FeedbackRow> {
   const [row] = await findFeedbackByIds(db, [id]);
   if (!row || row.kind !== 'TESTIMONIAL') throw new NotFoundError('Testimonial', id, 'TEST-001');
   return row;
@@ -155,7 +156,8 @@ export async function decideTestimonial(
       rejectionReason: reason,
     });
     if (!row) {
-      const current = await requireTestimonial(db, testimonialId);
+      // Read in the transaction: on embedded PGlite its one connection is held by it.
+      const current = await requireTestimonial(tx, testimonialId);
       throw new DomainRuleError('TEST-002', `Testimonial ${testimonialId} was already ${current.status === 'APPROVED' ? 'approved' : 'rejected'}: the decision is final`, {
         status: current.status,
       });
