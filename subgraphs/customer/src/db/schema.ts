@@ -104,6 +104,10 @@ export const customers = customerSchema.table(
     // Search lists: the filter columns and the search text ride along, so a list in name order, filtered or matching
     // a broad query, is walked in the index alone (no table row read per candidate; see docs/PERFORMANCE.md).
     index('customers_sort_name_idx').on(t.sortName, t.id, t.type, t.segment, t.status, t.searchText).where(sql`${t.deactivatedAt} is null`),
+    // Numeric customer-number order (CUS-999999 before CUS-1000000) for sorted lists, filters riding along.
+    index('customers_number_order_idx')
+      .on(sql`length(${t.customerNumber})`, t.customerNumber, t.id, t.type, t.segment, t.status)
+      .where(sql`${t.deactivatedAt} is null`),
     index('customers_search_filters_idx').on(t.status, t.segment, t.type, t.sortName, t.id).where(sql`${t.deactivatedAt} is null`),
     index('customers_segment_idx').on(t.segment).where(sql`${t.deactivatedAt} is null`),
     index('customers_type_idx').on(t.type).where(sql`${t.deactivatedAt} is null`),

@@ -160,6 +160,12 @@ export function searchCriteria(args: SearchArgs): SearchCriteria {
   };
 }
 
+/** The order a page is read in once the matches are counted: the default ranks only what is within the bound. */
+export function sortedFor(criteria: SearchCriteria, counted: number): SearchCriteria {
+  if (!criteria.defaultSort || counted <= SEARCH_COUNT_BOUND) return criteria;
+  return { ...criteria, sort: [{ field: 'NAME', direction: 'ASC' }] };
+}
+
 /**
  * One page of live customers matching the criteria, with the number of matches: exact up to
  * SEARCH_COUNT_BOUND, a lower bound beyond it. Ranking by relevance needs every match, so the default order ranks
@@ -169,10 +175,9 @@ export async function searchCustomers(db: Database, args: SearchArgs): Promise<C
   const criteria = searchCriteria(args);
   const counted = await countMatches(db, criteria, SEARCH_COUNT_BOUND);
   const exact = counted <= SEARCH_COUNT_BOUND;
-  const sort: SortKey[] = criteria.defaultSort && !exact ? [{ field: 'NAME', direction: 'ASC' }] : criteria.sort;
   const totalCount = Math.min(counted, SEARCH_COUNT_BOUND);
   const offset = (criteria.page - 1) * criteria.pageSize;
   const pastTheEnd = exact && counted <= offset;
-  const items = pastTheEnd ? [] : await findCustomerPage(db, { ...criteria, sort });
+  const items = pastTheEnd ? [] : await findCustomerPage(db, sortedFor(criteria, counted));
   return { items, totalCount, totalCountExact: exact, page: criteria.page, pageSize: criteria.pageSize, totalPages: Math.ceil(totalCount / criteria.pageSize) };
 }
