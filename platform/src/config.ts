@@ -114,6 +114,8 @@ const settingsSchema = z
     DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
     DELIVERY_LEASE_S: z.coerce.number().int().min(1).max(86_400).default(120),
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+    DELIVERY_BREAK_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
+    DELIVERY_BREAKER_OPEN_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -200,6 +202,9 @@ export interface Settings {
     leaseMs: number;
     /** Bound on one call to the SMTP server or the SMS provider. */
     timeoutMs: number;
+    /** Failures in a row after which a provider is left alone for breakerOpenMs (messages wait, attempts unspent). */
+    breakAfter: number;
+    breakerOpenMs: number;
   };
   attachments: {
     maxBytes: number;
@@ -305,6 +310,8 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       intervalMs: s.DELIVERY_INTERVAL_MS,
       leaseMs: s.DELIVERY_LEASE_S * 1000,
       timeoutMs: s.DELIVERY_TIMEOUT_MS,
+      breakAfter: s.DELIVERY_BREAK_AFTER,
+      breakerOpenMs: s.DELIVERY_BREAKER_OPEN_MS,
     },
     textAnalysis: s.TEXT_ANALYSIS_URL ? { url: s.TEXT_ANALYSIS_URL, token: s.TEXT_ANALYSIS_TOKEN ?? null, timeoutMs: s.TEXT_ANALYSIS_TIMEOUT_MS } : null,
     historyFeedDir: s.HISTORY_FEED_DIR ? path.resolve(s.HISTORY_FEED_DIR) : null,

@@ -45,6 +45,8 @@ beforeAll(async () => {
     DELIVERY_BACKOFF_MS: '60',
     DELIVERY_MAX_ATTEMPTS: '3',
     DELIVERY_TIMEOUT_MS: '5000',
+    // The breaker has its own spec; here every failure must reach the provider.
+    DELIVERY_BREAK_AFTER: '1000',
   });
   interactionSubgraph.configure!(settings, logger);
   background = await interactionSubgraph.start!({ db: h.handle.db, settings, logger });

@@ -14,12 +14,14 @@ import {
   type RunningSubgraph,
   type Settings,
 } from '@cmp/platform';
-import { createTestDatabase, type TestDatabase } from '@cmp/platform/testing';
+import { callerWith, createTestDatabase, startSubgraphHarness, type TestDatabase } from '@cmp/platform/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboundMessages, smsOptOuts } from '../src/db/delivery.schema.ts';
 import { interactions, outbox } from '../src/db/schema.ts';
+import { dispatchDueMessages } from '../src/delivery/dispatcher.ts';
 import { segmentSms } from '../src/delivery/sms-segments.ts';
+import { captureTransport, httpSmsTransport, withCircuitBreaker } from '../src/delivery/transport.ts';
 import { interactionSubgraph } from '../src/index.ts';
 import { startSmsProvider } from './support/sms-provider.ts';
 import { eventually } from './support/smtp.ts';
@@ -51,6 +53,8 @@ beforeAll(async () => {
     DELIVERY_BACKOFF_MS: '80',
     DELIVERY_MAX_ATTEMPTS: '4',
     DELIVERY_TIMEOUT_MS: '2000',
+    // The breaker has its own spec; here every failure must reach the provider.
+    DELIVERY_BREAK_AFTER: '1000',
   });
   database = await createTestDatabase([interactionSubgraph]);
   const db = database.handles.interaction.db;
@@ -260,6 +264,44 @@ describe('a replica that dies while sending', () => {
     const [still] = await db.select().from(outboundMessages).where(eq(outboundMessages.id, held!.id));
     expect(still).toMatchObject({ status: 'SENDING', attempts: 1 });
     expect(provider.forReference(held!.id)).toHaveLength(0);
+  });
+});
+
+describe('the circuit breaker', () => {
+  it('stops calling a provider that keeps failing, without spending the waiting messages\' attempts, and tries again later', async () => {
+    // Its own database and no background dispatcher: this spec drives the dispatcher itself.
+    const own = await startSubgraphHarness(interactionSubgraph);
+    try {
+      const sms = withCircuitBreaker(httpSmsTransport({ url: provider.url, token: TOKEN, from: 'IBERIA', timeoutMs: 1000 }), { breakAfter: 2, openMs: 400 });
+      const transports = { SMS: sms, EMAIL: captureTransport(own.handle.db, 'x@example.com') };
+      const options = { maxAttempts: 5, backoffMs: 1, maxBackoffMs: 1, leaseMs: 60_000, batchSize: 1 };
+      const ids: string[] = [];
+      for (const body of ['one', 'two', 'three']) {
+        const result = await own.run(callerWith('SupportAgent'), SEND, { input: { customerId: randomUUID(), to: '+34600123456', body } });
+        ids.push(result.data.sendSms.id);
+      }
+      provider.setDown(true);
+      const before = provider.requests.length;
+      await dispatchDueMessages(own.handle.db, transports, options, logger);
+      expect(sms.state).toBe('OPEN');
+      expect(provider.requests.length - before).toBe(2);
+      const rows = await own.handle.db.select().from(outboundMessages);
+      expect(rows.every((r) => r.status === 'QUEUED')).toBe(true);
+      // Two calls failed; every other try met the open circuit and gave its attempt back.
+      expect(rows.reduce((sum, r) => sum + r.attempts, 0)).toBe(2);
+      expect(rows.some((r) => /circuit open/.test(r.lastError ?? ''))).toBe(true);
+
+      provider.setDown(false);
+      await new Promise((r) => setTimeout(r, 450));
+      await dispatchDueMessages(own.handle.db, transports, options, logger);
+      expect(sms.state).toBe('CLOSED');
+      const sent = await own.handle.db.select().from(outboundMessages);
+      expect(sent.map((r) => r.status)).toEqual(['SENT', 'SENT', 'SENT']);
+      expect(new Set(ids)).toEqual(new Set(sent.map((r) => r.id)));
+    } finally {
+      provider.setDown(false);
+      await own.close();
+    }
   });
 });
 

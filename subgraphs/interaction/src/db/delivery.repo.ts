@@ -84,7 +84,9 @@ export function findAttachmentInfoOfMessages(db: Executor, messageIds: readonly 
 export async function finishAttempt(
   db: Executor,
   claimed: Pick<OutboundMessageRow, 'id' | 'attempts'>,
-  changes: Partial<Pick<OutboundMessageRow, 'status' | 'nextAttemptAt' | 'lastError' | 'providerMessageId' | 'sentAt' | 'failedAt'>> & { status: MessageStatus },
+  changes: Partial<Pick<OutboundMessageRow, 'status' | 'nextAttemptAt' | 'lastError' | 'providerMessageId' | 'sentAt' | 'failedAt' | 'attempts'>> & {
+    status: MessageStatus;
+  },
   now: Date,
 ): Promise<OutboundMessageRow | null> {
   const m = outboundMessages;

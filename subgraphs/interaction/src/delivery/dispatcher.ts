@@ -49,7 +49,7 @@ function messageEventData(message: OutboundMessageRow) {
 
 /** One attempt at one claimed message, and its outcome written with its event. */
 async function attempt(db: Database, transports: Transports, options: DispatcherOptions, log: Logger, claimed: OutboundMessageRow): Promise<void> {
-  let outcome: { providerMessageId: string } | { error: string; permanent: boolean };
+  let outcome: { providerMessageId: string } | { error: string; permanent: boolean; retryAt: Date | null };
   try {
     // STOP honoured for messages queued before it arrived, too.
     if (claimed.channel === 'SMS' && (await isOptedOut(db, claimed.recipient))) throw new DeliveryError('the recipient opted out (STOP)', true);
@@ -57,7 +57,11 @@ async function attempt(db: Database, transports: Transports, options: Dispatcher
   } catch (error) {
     const delivery = error instanceof DeliveryError;
     if (!delivery) log.error({ err: error, messageId: claimed.id }, 'sending a message failed unexpectedly');
-    outcome = { error: delivery ? error.message : `unexpected: ${(error as Error).message}`, permanent: delivery && error.permanent };
+    outcome = {
+      error: delivery ? error.message : `unexpected: ${(error as Error).message}`,
+      permanent: delivery && error.permanent,
+      retryAt: delivery ? error.retryAt : null,
+    };
   }
   const now = new Date();
   await db.transaction(async (tx) => {
@@ -71,6 +75,11 @@ async function attempt(db: Database, transports: Transports, options: Dispatcher
         customerId: sent.customerId,
         data: { ...messageEventData(sent), providerMessageId: outcome.providerMessageId },
       });
+      return;
+    }
+    if (outcome.retryAt) {
+      // Not tried (the provider's circuit is open): the attempt is given back and the message waits.
+      await finishAttempt(tx, claimed, { status: 'QUEUED', nextAttemptAt: outcome.retryAt, lastError: outcome.error, attempts: claimed.attempts - 1 }, now);
       return;
     }
     if (!outcome.permanent && claimed.attempts < options.maxAttempts) {

@@ -31,6 +31,8 @@ export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly permanent = false,
+    /** Not tried at all (the circuit is open): the message waits without spending an attempt. */
+    readonly retryAt: Date | null = null,
   ) {
     super(message);
   }
@@ -156,14 +158,58 @@ export function captureTransport(db: Database, from: string): MessageTransport {
   };
 }
 
+/**
+ * Stops calling a provider that failed `breakAfter` times in a row: for `openMs` every send is deferred without a
+ * call (and without spending the message's attempts); then one call is let through, and a failure opens it again.
+ * A refusal (permanent error) is an answer, so it closes the circuit like a success.
+ */
+export function withCircuitBreaker(transport: MessageTransport, options: { breakAfter: number; openMs: number }): MessageTransport & { readonly state: 'CLOSED' | 'OPEN' | 'HALF_OPEN' } {
+  let failures = 0;
+  let openUntil = 0;
+  let halfOpen = false;
+  return {
+    name: transport.name,
+    get state() {
+      return Date.now() < openUntil ? 'OPEN' : halfOpen ? 'HALF_OPEN' : 'CLOSED';
+    },
+    async send(message) {
+      if (Date.now() < openUntil) {
+        throw new DeliveryError(`${transport.name}: circuit open after ${options.breakAfter} failures in a row`, false, new Date(openUntil));
+      }
+      if (openUntil !== 0) {
+        halfOpen = true;
+        openUntil = 0;
+      }
+      try {
+        const result = await transport.send(message);
+        failures = 0;
+        halfOpen = false;
+        return result;
+      } catch (error) {
+        if (error instanceof DeliveryError && error.permanent) {
+          failures = 0;
+          halfOpen = false;
+        } else if (halfOpen || ++failures >= options.breakAfter) {
+          openUntil = Date.now() + options.openMs;
+          failures = 0;
+          halfOpen = false;
+        }
+        throw error;
+      }
+    },
+    ...(transport.close ? { close: () => transport.close!() } : {}),
+  };
+}
+
 export type Transports = Record<MessageChannel, MessageTransport>;
 
 /** Each channel's way out from the settings: its provider when configured, the embedded capture otherwise. */
 export function transportsFromSettings(settings: Settings, db: Database): Transports {
   const d = settings.delivery;
   const capture = captureTransport(db, d.from);
+  const breaker = { breakAfter: d.breakAfter, openMs: d.breakerOpenMs };
   return {
-    EMAIL: d.smtpUrl ? smtpTransport({ url: d.smtpUrl, from: d.from, timeoutMs: d.timeoutMs }) : capture,
-    SMS: d.sms ? httpSmsTransport({ ...d.sms, timeoutMs: d.timeoutMs }) : capture,
+    EMAIL: d.smtpUrl ? withCircuitBreaker(smtpTransport({ url: d.smtpUrl, from: d.from, timeoutMs: d.timeoutMs }), breaker) : capture,
+    SMS: d.sms ? withCircuitBreaker(httpSmsTransport({ ...d.sms, timeoutMs: d.timeoutMs }), breaker) : capture,
   };
 }
