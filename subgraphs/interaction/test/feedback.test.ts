@@ -327,3 +327,29 @@ describe('Customer.feedback', () => {
     expect(stranger.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+describe('a merged customer', () => {
+  it('brings its feedback and their analyses to the customer it was merged into', async () => {
+    const source = randomUUID();
+    const target = randomUUID();
+    const row = await submitted(testimonial(source));
+    const merge = interactionSubgraph.consumers!.find((c) => c.name === 'interaction.customer-merged')!;
+    const event = {
+      specversion: '1.0',
+      id: randomUUID(),
+      type: 'cmp.customer.CustomerMerged',
+      source: 'cmp.customer',
+      subject: `Customer/${source}`,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      customerid: source,
+      data: { sourceCustomerId: source, targetCustomerId: target },
+    } as const;
+    await merge.handle(h.handle.db, event);
+    await merge.handle(h.handle.db, event);
+    const [moved] = await h.handle.db.select().from(feedback).where(eq(feedback.id, row.id));
+    expect(moved!.customerId).toBe(target);
+    const [analysis] = await h.handle.db.select().from(textAnalyses).where(eq(textAnalyses.subjectId, row.id));
+    expect(analysis!.customerId).toBe(target);
+  });
+});
