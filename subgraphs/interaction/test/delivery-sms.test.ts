@@ -241,9 +241,9 @@ describe('STOP and START', () => {
     try {
       const queued = await sendSms({ customerId: randomUUID(), to: number, body: 'Queued before STOP' });
       await callback('inbound', { from: number, body: 'STOP' });
-      provider.setDown(false);
       const failed = await settled(queued.id);
       expect(failed).toMatchObject({ status: 'FAILED', lastError: 'the recipient opted out (STOP)' });
+      expect(provider.forReference(queued.id).every((r) => r.answered === 0)).toBe(true);
     } finally {
       provider.setDown(false);
       await callback('inbound', { from: number, body: 'START' });
