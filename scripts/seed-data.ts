@@ -20,7 +20,7 @@ interface DemoCustomer {
   tier?: string;
   cases?: { subject: string; description: string; category: string; priority: string }[];
   lounge?: { loungeCode: string; flightNumber: string; guests: number };
-  interactions?: { channel: string; direction: string; subject?: string; summary: string }[];
+  interactions?: { channel: string; direction: string; subject?: string; summary: string; durationSeconds?: number }[];
   preferences?: Record<string, unknown>;
   consents?: { purpose: string; granted: boolean; source: string }[];
   contacts?: Record<string, unknown>[];
@@ -52,7 +52,7 @@ const DEMO: DemoCustomer[] = [
     tier: 'PLATINO',
     cases: [{ subject: 'Bag delayed on IB3166 from London', description: 'My suitcase did not arrive in Madrid on IB3166; tag IB123456.', category: 'BAGGAGE', priority: 'HIGH' }],
     lounge: { loungeCode: 'MAD-VELAZQUEZ', flightNumber: 'IB6253', guests: 1 },
-    interactions: [{ channel: 'CALL', direction: 'INBOUND', summary: 'Called about the delayed bag; tracing opened with the handling agent.' }],
+    interactions: [{ channel: 'CALL', direction: 'INBOUND', durationSeconds: 420, summary: 'Called about the delayed bag; tracing opened with the handling agent.' }],
   },
   {
     input: { type: 'INDIVIDUAL', firstName: 'James', lastName: 'Whitaker', primaryEmail: 'james.whitaker@example.co.uk', primaryPhone: '+44 20 7946 0958', preferredLanguage: 'en-GB', billingAddress: { street: '10 Downing Street', city: 'London', zipCode: 'SW1A 2AA', country: 'GB' } },

@@ -57,7 +57,7 @@ describe('CustomerMerged: every subgraph moves the duplicate record to the targe
     await accrue(source, 12_000, 900, 3);
     await accrue(target, 5_000, 100, 1);
     const call = await post(t.url, 'mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
-      input: { customerId: source, channel: 'CALL', direction: 'INBOUND', summary: 'Called about a duplicate profile' },
+      input: { customerId: source, channel: 'CALL', direction: 'INBOUND', durationSeconds: 180, summary: 'Called about a duplicate profile' },
     }, admin);
     const opened = await post(t.url, 'mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }', {
       input: { customerId: source, subject: 'Bag lost', description: 'Bag lost on IB3166', category: 'BAGGAGE' },

@@ -71,7 +71,7 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     // The only entry (guests: 0) used the invitation up: that is on the timeline too.
     expect(ofTheVisit()[2].summary).toBe('Lounge invitation to MAD-DALI fully used');
     await post(t.url, 'mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
-      input: { customerId, channel: 'CALL', direction: 'INBOUND', summary: 'Asked about the lounge opening hours' },
+      input: { customerId, channel: 'CALL', direction: 'INBOUND', durationSeconds: 60, summary: 'Asked about the lounge opening hours' },
     }, admin);
     await eventually(async () => expect(ofTheVisit()[3]).toMatchObject({ type: 'COMMUNICATION', sourceType: 'Interaction' }));
   });

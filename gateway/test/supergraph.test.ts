@@ -63,7 +63,7 @@ describe('the supergraph through the gateway', () => {
     }, admin);
     expect(issued.errors).toBeUndefined();
     const logged = await post(t.url, 'mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
-      input: { customerId, channel: 'CALL', direction: 'INBOUND', summary: 'Customer called about the missing bag.' },
+      input: { customerId, channel: 'CALL', direction: 'INBOUND', durationSeconds: 240, summary: 'Customer called about the missing bag.' },
     }, admin);
     expect(logged.errors).toBeUndefined();
 
@@ -87,7 +87,7 @@ describe('the supergraph through the gateway', () => {
     expect(read.data.customer.loyalty.memberNumber).toMatch(/^IB\d{9}$/);
     const summaries = read.data.customer.timeline.edges.map((e: any) => e.node.summary);
     expect(summaries).toContain(`Case ${opened.data.openCase.caseNumber} opened: Lost bag on IB3166`);
-    expect(summaries).toContain(`Customer ${customer.customerNumber} created`);
+    expect(summaries).toContain(`Customer ${customer.customerNumber} registered`);
     expect(summaries).toContain('Lounge invitation to MAD-VELAZQUEZ for IB6253');
     expect(summaries).toContain('Inbound call: Customer called about the missing bag.');
   });

@@ -1200,7 +1200,7 @@ export type LogInteractionInput = {
   channel: InteractionChannel;
   customerId: Scalars['ID']['input'];
   direction: InteractionDirection;
-  /** CALL only: how long it lasted, 1 to 86400 seconds; give it for every call (optional for older clients). */
+  /** CALL only, and required for a call: how long it lasted, 1 to 86400 seconds. */
   durationSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** CALL only: the agent's notes, at most 5000 characters. */
   notes?: InputMaybe<Scalars['String']['input']>;

@@ -81,6 +81,22 @@ describe('calls and chats', () => {
     expect(event).toMatchObject({ type: 'cmp.interaction.InteractionLogged', data: { channel: 'CALL', durationSeconds: 420, recordedBy: 'agent-lucia' } });
   });
 
+  it('analyses every logged text: sentiment and key phrases of the summary, notes and transcript, in its language', async () => {
+    const customerId = randomUUID();
+    const angry = await log(callInput(customerId, {
+      summary: 'El cliente está muy enfadado: perdieron su maleta y el servicio fue pésimo.',
+      notes: 'Pide una compensación; la atención en el aeropuerto fue horrible.',
+    }));
+    const happy = await log(chatInput(customerId, { summary: 'Thanks for the excellent upgrade, wonderful service', transcript: 'Customer: great, thank you so much!' }));
+    const read = async (id: string) =>
+      (await h.run(callerWith('Admin'), `query($id: ID!) { interaction(id: $id) { analysis { label score language keyPhrases } } }`, { id })).data.interaction.analysis;
+    const negative = await read(angry.id);
+    expect(negative).toMatchObject({ label: 'NEGATIVE', language: 'es' });
+    expect(negative.score).toBeGreaterThan(0.5);
+    expect(negative.keyPhrases.length).toBeGreaterThan(0);
+    expect(await read(happy.id)).toMatchObject({ label: 'POSITIVE', language: 'en' });
+  });
+
   it('records a chat with its transcript as plain text', async () => {
     const customerId = randomUUID();
     const chat = await log(chatInput(customerId));
@@ -95,6 +111,7 @@ describe('calls and chats', () => {
   });
 
   it.each([
+    ['durationSeconds', callInput('', { durationSeconds: null }), /required for a call/],
     ['durationSeconds', callInput('', { durationSeconds: 0 }), /from 1 to 86400/],
     ['durationSeconds', callInput('', { durationSeconds: 86_401 }), /from 1 to 86400/],
     ['durationSeconds', callInput('', { durationSeconds: -5 }), /from 1 to 86400/],

@@ -21,6 +21,7 @@ const call = (customerId: string, overrides: Record<string, unknown> = {}) => ({
   customerId,
   channel: 'CALL',
   direction: 'INBOUND',
+  durationSeconds: 300,
   summary: 'Asked about the delayed bag on IB3166.',
   ...overrides,
 });
@@ -40,7 +41,7 @@ describe('logInteraction', () => {
     expect(logged).toMatchObject({ channel: 'CALL', direction: 'INBOUND', subject: null, recordedBy: 'test:supportagent', customer: { id: customerId } });
     const read = await h.run(agent, timeline(), entitiesOf(customerId));
     expect(read.data._entities[0].timeline.edges.map((e: any) => e.node)).toEqual([
-      expect.objectContaining({ type: 'COMMUNICATION', summary: 'Inbound call: Asked about the delayed bag on IB3166.', sourceType: 'Interaction', sourceId: logged.id }),
+      expect.objectContaining({ type: 'COMMUNICATION', summary: 'Inbound call (5 min): Asked about the delayed bag on IB3166.', sourceType: 'Interaction', sourceId: logged.id }),
     ]);
     const [event] = (await h.handle.db.select().from(outbox)).filter((e) => e.aggregateId === logged.id);
     expect(event).toMatchObject({ type: 'cmp.interaction.InteractionLogged', customerId, data: { channel: 'CALL', direction: 'INBOUND' } });
@@ -75,7 +76,7 @@ describe('Customer.timeline', () => {
     const customerId = randomUUID();
     const base = Date.now() - 100 * 60_000;
     for (let i = 0; i < 25; i++) {
-      await h.run(agent, LOG, { input: call(customerId, { channel: 'NOTE', summary: `note ${i}`, occurredAt: new Date(base + i * 60_000).toISOString() }) });
+      await h.run(agent, LOG, { input: call(customerId, { channel: 'NOTE', durationSeconds: null, summary: `note ${i}`, occurredAt: new Date(base + i * 60_000).toISOString() }) });
     }
     const seen: string[] = [];
     let after: string | null = null;

@@ -58,8 +58,20 @@ export interface TextToAnalyse {
 export async function recordTextAnalysis(tx: Executor, input: TextToAnalyse, now = new Date()): Promise<TextAnalysisRow> {
   const existing = await findAnalysisBySubject(tx, input.subjectType, input.subjectId);
   if (existing) return existing;
-  // Every text analysed here is bounded by its own field's rule (5,000 at most today); the cap only guards the provider.
-  const result = await provider.analyse(input.text.slice(0, MAX_ANALYSED_CHARS), input.language);
+  return storeTextAnalysis(tx, input, await analyseForStorage(input.text, input.language), now);
+}
+
+/** The analysis of a text about to be stored, for writers that analyse before opening their transaction. */
+export function analyseForStorage(text: string, language?: string | null): Promise<TextAnalysisResult> {
+  // Every text analysed here is bounded by its own field's rule; the cap only guards the provider.
+  return provider.analyse(text.slice(0, MAX_ANALYSED_CHARS), language);
+}
+
+/**
+ * Stores an analysis made beforehand (no call to a provider inside the caller's transaction) and refreshes the
+ * customer's insights; a subject analysed already keeps its first analysis.
+ */
+export async function storeTextAnalysis(tx: Executor, input: TextToAnalyse, result: TextAnalysisResult, now = new Date()): Promise<TextAnalysisRow> {
   const stored =
     (await insertAnalysis(tx, { ...input, ...result, analysedAt: now })) ?? (await findAnalysisBySubject(tx, input.subjectType, input.subjectId))!;
   await refreshInsights(tx, input.customerId, now);

@@ -12,6 +12,7 @@ import {
 } from '@cmp/platform';
 import { insertInteraction, type InteractionPage } from '../db/interactions.repo.ts';
 import { outbox, type InteractionRow } from '../db/schema.ts';
+import { analyseForStorage, storeTextAnalysis } from '../analysis/index.ts';
 import { addTimelineEntry } from './timeline.ts';
 import type { Channel, Direction } from './types.ts';
 
@@ -67,6 +68,7 @@ const blank = (value: string | null | undefined) => value == null || value.trim(
 /** The details only some channels have: a call's duration and notes, a chat's transcript. */
 function validateChannelDetails(input: LogInteractionInput) {
   const { channel, durationSeconds } = input;
+  if (channel === 'CALL' && durationSeconds == null) throw new BadUserInputError('durationSeconds', 'is required for a call');
   if (durationSeconds != null) {
     if (channel !== 'CALL') throw new BadUserInputError('durationSeconds', 'is only for calls');
     if (!Number.isInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > MAX_CALL_SECONDS) {
@@ -82,9 +84,17 @@ function validateChannelDetails(input: LogInteractionInput) {
   };
 }
 
-/** Records a communication, its timeline entry and an InteractionLogged event, together. */
+/** The free text of a communication, as analysed for sentiment and key phrases. */
+const freeText = (valid: { subject: string | null; summary: string; notes: string | null; transcript: string | null }) =>
+  [valid.subject, valid.summary, valid.notes, valid.transcript].filter(Boolean).join('\n');
+
+/**
+ * Records a communication, its text analysis (sentiment and key phrases, worked out before the transaction opens
+ * so no outside provider is ever called while it holds locks), its timeline entry and an InteractionLogged event.
+ */
 export async function logInteraction(db: Database, caller: Caller, events: EventContext, input: LogInteractionInput, now = new Date()): Promise<InteractionRow> {
   const valid = validateInteraction(input, now);
+  const analysis = await analyseForStorage(freeText(valid));
   return db.transaction(async (tx) => {
     const interaction = await insertInteraction(tx, {
       customerId: valid.customerId,
@@ -98,6 +108,7 @@ export async function logInteraction(db: Database, caller: Caller, events: Event
       notes: valid.notes,
       transcript: valid.transcript,
     });
+    await storeTextAnalysis(tx, { subjectType: 'Interaction', subjectId: interaction.id, customerId: valid.customerId, text: freeText(valid) }, analysis, now);
     await addTimelineEntry(tx, events, {
       customerId: valid.customerId,
       occurredAt: valid.occurredAt,
