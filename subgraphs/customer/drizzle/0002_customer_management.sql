@@ -191,7 +191,9 @@ CREATE INDEX "purchases_customer_idx" ON "customer"."purchases" USING btree ("cu
 CREATE UNIQUE INDEX "trips_ticket_flight_key" ON "customer"."trips" USING btree ("ticket_number","flight_number","scheduled_departure");--> statement-breakpoint
 CREATE INDEX "trips_customer_idx" ON "customer"."trips" USING btree ("customer_id","scheduled_departure");--> statement-breakpoint
 CREATE INDEX "customers_search_trgm_idx" ON "customer"."customers" USING gin ("search_text" gin_trgm_ops) WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
-CREATE INDEX "customers_sort_name_idx" ON "customer"."customers" USING btree ("sort_name","id") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
+CREATE INDEX "customers_sort_name_idx" ON "customer"."customers" USING btree ("sort_name","id","type","segment","status","search_text") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
+CREATE INDEX "customers_number_order_idx" ON "customer"."customers" USING btree (length("customer_number"),"customer_number","id","type","segment","status") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
+CREATE INDEX "customers_search_filters_idx" ON "customer"."customers" USING btree ("status","segment","type","sort_name","id") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
 CREATE INDEX "customers_segment_idx" ON "customer"."customers" USING btree ("segment") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
 CREATE INDEX "customers_type_idx" ON "customer"."customers" USING btree ("type") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
 CREATE INDEX "customers_status_idx" ON "customer"."customers" USING btree ("status") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint

@@ -1,3 +1,0 @@
-DROP INDEX "customer"."customers_sort_name_idx";--> statement-breakpoint
-CREATE INDEX "customers_search_filters_idx" ON "customer"."customers" USING btree ("status","segment","type","sort_name","id") WHERE "customer"."customers"."deactivated_at" is null;--> statement-breakpoint
-CREATE INDEX "customers_sort_name_idx" ON "customer"."customers" USING btree ("sort_name","id","type","segment","status") WHERE "customer"."customers"."deactivated_at" is null;

@@ -1,2 +1,0 @@
-DROP INDEX "customer"."customers_sort_name_idx";--> statement-breakpoint
-CREATE INDEX "customers_sort_name_idx" ON "customer"."customers" USING btree ("sort_name","id","type","segment","status","search_text") WHERE "customer"."customers"."deactivated_at" is null;

@@ -1,1 +1,0 @@
-CREATE INDEX "customers_number_order_idx" ON "customer"."customers" USING btree (length("customer_number"),"customer_number","id","type","segment","status") WHERE "customer"."customers"."deactivated_at" is null;
