@@ -89,7 +89,7 @@ describe('the supergraph through the gateway', () => {
     expect(summaries).toContain(`Case ${opened.data.openCase.caseNumber} opened: Lost bag on IB3166`);
     expect(summaries).toContain(`Customer ${customer.customerNumber} registered`);
     expect(summaries).toContain('Lounge invitation to MAD-VELAZQUEZ for IB6253');
-    expect(summaries).toContain('Inbound call: Customer called about the missing bag.');
+    expect(summaries).toContain('Inbound call (4 min): Customer called about the missing bag.');
   });
 
   it('refuses a Viewer creating a customer with FORBIDDEN', async () => {

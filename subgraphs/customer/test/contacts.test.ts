@@ -97,7 +97,7 @@ describe('adding contacts', () => {
     expect(read.data.customer.contacts.map((c: { id: string }) => c.id)).toEqual([b.id, a.id]);
     expect(read.data.customer.contacts.filter((c: { isPrimary: boolean }) => c.isPrimary)).toHaveLength(1);
     const changed = (await eventsOf(customerId)).filter((e) => e.type === 'cmp.customer.PrimaryContactChanged');
-    expect(changed.map((e) => e.data)).toEqual([{ contactId: b.id, previousContactId: a.id }]);
+    expect(changed.map((e) => e.data)).toEqual([{ contactId: b.id, previousContactId: a.id, changedBy: 'test:salesrep' }]);
   });
 
   it('refuses a second contact with the same e-mail in any case (CONT-002), but allows it at another customer', async () => {
@@ -199,7 +199,7 @@ describe('updating, removing and tagging contacts', () => {
     const types = (await eventsOf(customerId)).map((e) => e.type);
     expect(types.filter((t) => t === 'cmp.customer.PrimaryContactChanged')).toHaveLength(1);
     const contactUpdated = (await eventsOf(customerId)).filter((e) => e.type === 'cmp.customer.ContactUpdated');
-    expect(contactUpdated[0]!.data).toEqual({ contactId: b.id, changed: ['phone', 'jobTitle'] });
+    expect(contactUpdated[0]!.data).toEqual({ contactId: b.id, changed: ['phone', 'jobTitle'], changedBy: 'test:salesrep' });
     expect((await run(salesRep, UPDATE, { id: randomUUID(), input: { jobTitle: 'x' } })).errors?.[0]?.extensions?.code).toBe('CONT-001');
   });
 

@@ -81,8 +81,9 @@ const event = (
   events: EventContext,
   type: string,
   customerId: string,
+  changedBy: string,
   data: Record<string, unknown>,
-) => recordEvent(tx, outbox, events, { type: `cmp.customer.${type}`, aggregateType: 'Customer', aggregateId: customerId, customerId, data });
+) => recordEvent(tx, outbox, events, { type: `cmp.customer.${type}`, aggregateType: 'Customer', aggregateId: customerId, customerId, data: { ...data, changedBy } });
 
 /**
  * Adds a contact inside the caller's transaction. The customer's row is locked first, so concurrent additions to
@@ -106,10 +107,10 @@ export async function addContactInTransaction(
   const makePrimary = live === 0 || values.isPrimary;
   const previousPrimary = makePrimary ? await clearPrimary(tx, customerId) : null;
   const contact = await insertContact(tx, { ...values, customerId, isPrimary: makePrimary, createdBy: actor });
-  await event(tx, events, 'ContactAdded', customerId, { contactId: contact.id, isPrimary: contact.isPrimary, tags: contact.tags });
+  await event(tx, events, 'ContactAdded', customerId, actor, { contactId: contact.id, isPrimary: contact.isPrimary, tags: contact.tags });
   // A customer's first contact is primary from the start (ContactAdded says so); a change is when it moves.
   if (previousPrimary) {
-    await event(tx, events, 'PrimaryContactChanged', customerId, { contactId: contact.id, previousContactId: previousPrimary });
+    await event(tx, events, 'PrimaryContactChanged', customerId, actor, { contactId: contact.id, previousContactId: previousPrimary });
   }
   return contact;
 }
@@ -171,9 +172,9 @@ export function updateContact(db: Database, caller: Caller, events: EventContext
     }
     if (changed.length === 0) return contact;
     const updated = await updateContactRow(tx, contact.id, values);
-    await event(tx, events, 'ContactUpdated', contact.customerId, { contactId: contact.id, changed });
+    await event(tx, events, 'ContactUpdated', contact.customerId, caller.subject, { contactId: contact.id, changed });
     if (becomesPrimary) {
-      await event(tx, events, 'PrimaryContactChanged', contact.customerId, { contactId: contact.id, previousContactId: previousPrimary });
+      await event(tx, events, 'PrimaryContactChanged', contact.customerId, caller.subject, { contactId: contact.id, previousContactId: previousPrimary });
     }
     return updated;
   });
@@ -211,10 +212,10 @@ export function removeContact(db: Database, caller: Caller, events: EventContext
       if (!replacement || replacement.removedAt || replacement.customerId !== contact.customerId) throw contactNotFound(replacementId);
     }
     await softRemoveContacts(tx, [contact.id], caller.subject);
-    await event(tx, events, 'ContactRemoved', contact.customerId, { contactId: contact.id, newPrimaryContactId: replacement?.id ?? null });
+    await event(tx, events, 'ContactRemoved', contact.customerId, caller.subject, { contactId: contact.id, newPrimaryContactId: replacement?.id ?? null });
     if (replacement) {
       await updateContactRow(tx, replacement.id, { isPrimary: true });
-      await event(tx, events, 'PrimaryContactChanged', contact.customerId, { contactId: replacement.id, previousContactId: contact.id });
+      await event(tx, events, 'PrimaryContactChanged', contact.customerId, caller.subject, { contactId: replacement.id, previousContactId: contact.id });
     }
     return (await findContactById(tx, contact.id))!;
   });
@@ -227,7 +228,7 @@ export function tagContact(db: Database, caller: Caller, events: EventContext, r
     const added = tags.filter((t) => !contact.tags.includes(t));
     if (added.length === 0) return contact;
     const updated = await updateContactRow(tx, contact.id, { tags: [...contact.tags, ...added] });
-    await event(tx, events, 'ContactTagged', contact.customerId, { contactId: contact.id, tags: added });
+    await event(tx, events, 'ContactTagged', contact.customerId, caller.subject, { contactId: contact.id, tags: added });
     return updated;
   });
 }
@@ -239,7 +240,7 @@ export function untagContact(db: Database, caller: Caller, events: EventContext,
     const removed = contact.tags.filter((t) => tags.includes(t));
     if (removed.length === 0) return contact;
     const updated = await updateContactRow(tx, contact.id, { tags: contact.tags.filter((t) => !tags.includes(t)) });
-    await event(tx, events, 'ContactUntagged', contact.customerId, { contactId: contact.id, tags: removed });
+    await event(tx, events, 'ContactUntagged', contact.customerId, caller.subject, { contactId: contact.id, tags: removed });
     return updated;
   });
 }
@@ -272,10 +273,10 @@ export async function moveContacts(
   await softRemoveContacts(tx, duplicates.map((c) => c.id), actor);
   await reassignContacts(tx, movers.map((c) => c.id), toCustomerId, !targetHasPrimary);
   for (const c of duplicates) {
-    await event(tx, events, 'ContactRemoved', fromCustomerId, { contactId: c.id, reason: 'DUPLICATE_ON_MERGE', mergedIntoId: toCustomerId });
+    await event(tx, events, 'ContactRemoved', fromCustomerId, actor, { contactId: c.id, reason: 'DUPLICATE_ON_MERGE', mergedIntoId: toCustomerId });
   }
   for (const c of movers) {
-    await event(tx, events, 'ContactUpdated', toCustomerId, {
+    await event(tx, events, 'ContactUpdated', toCustomerId, actor, {
       contactId: c.id,
       changed: c.isPrimary && targetHasPrimary ? ['customer', 'isPrimary'] : ['customer'],
       fromCustomerId,
@@ -283,7 +284,7 @@ export async function moveContacts(
   }
   const movedPrimary = movers.find((c) => c.isPrimary);
   if (movedPrimary && !targetHasPrimary) {
-    await event(tx, events, 'PrimaryContactChanged', toCustomerId, { contactId: movedPrimary.id, previousContactId: null });
+    await event(tx, events, 'PrimaryContactChanged', toCustomerId, actor, { contactId: movedPrimary.id, previousContactId: null });
   }
   return { moved: movers.length, removedAsDuplicates: duplicates.length };
 }

@@ -155,6 +155,7 @@ export async function recordPurchase(db: Database, caller: Caller, events: Event
         reportingAmountMinor: purchase.reportingAmountMinor,
         flightNumber: purchase.flightNumber,
         purchasedAt: purchase.purchasedAt.toISOString(),
+        recordedBy: caller.subject,
       },
     });
     await refreshCustomerValue(tx, p.customerId, caller.subject, events, `purchase ${purchase.orderReference}`);
@@ -223,6 +224,7 @@ export async function refundPurchase(db: Database, caller: Caller, events: Event
         reportingRefundedMinor,
         status: updated.status,
         reason,
+        recordedBy: caller.subject,
       },
     });
     await refreshCustomerValue(tx, purchase.customerId, caller.subject, events, `refund of purchase ${purchase.orderReference}: ${reason}`);

@@ -1,4 +1,4 @@
-import { BadUserInputError, ConflictError, recordEvent, requireUuid, type Database, type EventContext } from '@cmp/platform';
+import { BadUserInputError, ConflictError, recordEvent, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
 import { upsertTrip } from '../db/commerce.repo.ts';
 import { outbox, type TripRow } from '../db/schema.ts';
 import { requireLiveCustomer } from './guards.ts';
@@ -86,7 +86,7 @@ export function validateTrip(input: RecordTripInput) {
  * departure was recorded before (status, times, bags change as the trip goes on). A flight segment already on
  * another customer's history is a CONFLICT.
  */
-export async function recordTrip(db: Database, events: EventContext, input: RecordTripInput): Promise<TripRow> {
+export async function recordTrip(db: Database, caller: Caller, events: EventContext, input: RecordTripInput): Promise<TripRow> {
   const valid = validateTrip(input);
   return db.transaction(async (tx) => {
     await requireLiveCustomer(tx, valid.customerId, { forUpdate: true });
@@ -115,6 +115,7 @@ export async function recordTrip(db: Database, events: EventContext, input: Reco
         scheduledArrival: trip.scheduledArrival.toISOString(),
         cabin: trip.cabin,
         status: trip.status,
+        recordedBy: caller.subject,
       },
     });
     return trip;

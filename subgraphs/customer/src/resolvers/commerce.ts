@@ -24,7 +24,7 @@ export const commerceResolvers: Resolvers<Context> = {
     },
     recordTrip: (_parent, { input }, { db, caller, events }) => {
       requirePrivilege(caller, Privilege.CustomerUpdate);
-      return recordTrip(db, events, input);
+      return recordTrip(db, caller, events, input);
     },
     overrideCustomerSegment: (_parent, { customerId, segment, reason }, { db, caller, events }) => {
       requirePrivilege(caller, Privilege.CustomerUpdate);
