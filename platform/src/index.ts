@@ -5,6 +5,7 @@ export * from './config.ts';
 export * from './db/database.ts';
 export * from './db/outbox.ts';
 export * from './db/known-tiers.ts';
+export * from './db/columns.ts';
 export * from './errors.ts';
 export * from './files.ts';
 export * from './jobs.ts';

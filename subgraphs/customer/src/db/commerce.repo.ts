@@ -4,7 +4,6 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import {
   activity,
   appliedEvents,
-  customerHistory,
   customers,
   purchases,
   trips,
@@ -16,8 +15,6 @@ import {
 
 export type NewPurchaseRow = typeof purchases.$inferInsert;
 export type NewTripRow = typeof trips.$inferInsert;
-export type NewHistoryRow = typeof customerHistory.$inferInsert;
-
 /** A keyset page of a per-customer list ordered by (time desc, id desc): `limit + 1` rows tell whether more follow. */
 export interface ListPage {
   limit: number;
@@ -247,17 +244,6 @@ export async function updateCustomerValue(
   return row!;
 }
 
-export async function insertHistory(db: Executor, entries: NewHistoryRow[]): Promise<void> {
-  if (entries.length) await db.insert(customerHistory).values(entries);
-}
-
-export async function findHistoryOf(db: Executor, customerId: string, attribute: NewHistoryRow['attribute']) {
-  return db
-    .select()
-    .from(customerHistory)
-    .where(and(eq(customerHistory.customerId, customerId), eq(customerHistory.attribute, attribute)))
-    .orderBy(desc(customerHistory.at), desc(customerHistory.id));
-}
 
 // ---- activity ----
 

@@ -2,11 +2,12 @@ import type { Executor } from '@cmp/platform';
 import { and, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { customerHistory, type CustomerHistoryRow } from './schema.ts';
 
-type NewHistoryEntry = typeof customerHistory.$inferInsert;
+export type NewHistoryEntry = typeof customerHistory.$inferInsert;
 export type HistoryAttribute = NewHistoryEntry['attribute'];
 
-export async function recordHistory(db: Executor, entry: NewHistoryEntry): Promise<void> {
-  await db.insert(customerHistory).values(entry);
+export async function recordHistory(db: Executor, entries: NewHistoryEntry | NewHistoryEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length) await db.insert(customerHistory).values(list);
 }
 
 /** The latest `limit` entries of each customer, optionally of some attributes only: one query for all of them. */

@@ -1,9 +1,8 @@
-import { defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { bytea, defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
-  customType,
   date,
   index,
   integer,
@@ -17,11 +16,6 @@ import {
 } from 'drizzle-orm/pg-core';
 
 export const customerSchema = pgSchema('customer');
-
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
-  dataType: () => 'bytea',
-  fromDriver: (value) => Buffer.from(value),
-});
 
 const money = (name: string) => bigint(name, { mode: 'number' });
 const at = (name: string) => timestamp(name, { withTimezone: true });

@@ -1,5 +1,6 @@
 import { recordEvent, requireLength, type Caller, type Database, type EventContext, type Executor } from '@cmp/platform';
-import { insertHistory, readValueInputs, updateCustomerValue, type NewHistoryRow, type ValueInputs } from '../db/commerce.repo.ts';
+import { readValueInputs, updateCustomerValue, type ValueInputs } from '../db/commerce.repo.ts';
+import { recordHistory, type NewHistoryEntry } from '../db/history.repo.ts';
 import { outbox, type CustomerRow } from '../db/schema.ts';
 import { requireLiveCustomer } from './guards.ts';
 import { ratingFor, refundedShareBasisPoints, type CustomerRating } from './rating.ts';
@@ -35,7 +36,7 @@ export async function refreshCustomerValue(tx: Executor, customerId: string, act
   const inputs = await readValueInputs(tx, customerId);
   if (!inputs) return;
   const { customer } = inputs;
-  const history: NewHistoryRow[] = [];
+  const history: NewHistoryEntry[] = [];
   const changes: Partial<CustomerRow> = {};
 
   if (inputs.lifetimeValueMinor !== customer.lifetimeValueMinor) {
@@ -61,10 +62,10 @@ export async function refreshCustomerValue(tx: Executor, customerId: string, act
     await customerEvent(tx, events, customerId, RATING_CHANGED, { from: customer.rating, to: rating, source: 'AUTOMATIC', reason });
   }
   if (Object.keys(changes).length) await updateCustomerValue(tx, customerId, changes);
-  await insertHistory(tx, history);
+  await recordHistory(tx, history);
 }
 
-function entry(customerId: string, attribute: NewHistoryRow['attribute'], from: string, to: string, source: Source, actor: string, reason: string): NewHistoryRow {
+function entry(customerId: string, attribute: NewHistoryEntry['attribute'], from: string, to: string, source: Source, actor: string, reason: string): NewHistoryEntry {
   return { customerId, attribute, fromValue: from, toValue: to, source, actor, reason };
 }
 
@@ -88,7 +89,7 @@ export async function overrideSegment(
     const inputs = (await readValueInputs(tx, customer.id))!;
     const to = segment ?? segmentFor(customer.type, inputs.lifetimeValueMinor);
     const updated = await updateCustomerValue(tx, customer.id, { segment: to, segmentOverridden: segment !== null });
-    await insertHistory(tx, [
+    await recordHistory(tx, [
       entry(customer.id, 'SEGMENT', customer.segment, to, 'MANUAL', caller.subject, segment ? reason : `returned to the automatic rules: ${reason}`),
     ]);
     if (to !== customer.segment) {
@@ -112,7 +113,7 @@ export async function overrideRating(
     const customer = await requireLiveCustomer(tx, customerId, { forUpdate: true });
     const to = rating ?? ratingOf((await readValueInputs(tx, customer.id))!);
     const updated = await updateCustomerValue(tx, customer.id, { rating: to, ratingOverridden: rating !== null });
-    await insertHistory(tx, [
+    await recordHistory(tx, [
       entry(customer.id, 'RATING', customer.rating, to, 'MANUAL', caller.subject, rating ? reason : `returned to the automatic rules: ${reason}`),
     ]);
     if (to !== customer.rating) {

@@ -1,4 +1,5 @@
-import { boolean, customType, index, integer, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bytea } from '@cmp/platform';
+import { boolean, index, integer, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { interactionSchema } from './schema.ts';
 
 export const MESSAGE_CHANNELS = ['EMAIL', 'SMS'] as const;
@@ -9,12 +10,6 @@ export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type SmsEncoding = (typeof SMS_ENCODINGS)[number];
 export type CalendarMethod = (typeof CALENDAR_METHODS)[number];
-
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
-  dataType: () => 'bytea',
-  toDriver: (value) => value,
-  fromDriver: (value) => Buffer.from(value),
-});
 
 /**
  * Every e-mail and SMS sent to a customer. The row is written with the Interaction in one transaction and the
