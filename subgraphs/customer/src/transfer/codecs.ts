@@ -125,13 +125,22 @@ export async function readSheet(format: FileFormat, bytes: Buffer): Promise<Shee
 /** A value of an exported row: text, a flag, or the tags. */
 export type ExportValue = string | boolean | string[] | null;
 
+/**
+ * A CSV cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets
+ * a leading apostrophe, so an exported file cannot carry a formula injection into whoever opens it. Plain numbers
+ * stay as they are: an E.164 phone (`+34912345678`) or a negative amount is data, not a formula.
+ */
+export function neutraliseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) && !/^[+-]?\d+(\.\d+)?$/.test(text) ? `'${text}` : text;
+}
+
 /** Writes rows (values in the order of `fields`) as a file of the format, with the fields' column names as headers. */
 export async function writeSheet(format: FileFormat, fields: readonly ContactField[], rows: readonly ExportValue[][]): Promise<Buffer> {
   const headers = fields.map((f) => FIELD_COLUMNS[f]);
   const flat = (v: ExportValue) => (Array.isArray(v) ? v.join(';') : v === null ? '' : typeof v === 'boolean' ? String(v) : v);
   switch (format) {
     case 'CSV':
-      return Buffer.from(stringifyCsv([headers, ...rows.map((r) => r.map(flat))]), 'utf8');
+      return Buffer.from(stringifyCsv([headers, ...rows.map((r) => r.map((v) => neutraliseFormula(flat(v))))]), 'utf8');
     case 'JSON':
       return Buffer.from(JSON.stringify(rows.map((r) => Object.fromEntries(headers.map((h, i) => [h, r[i] ?? null])))), 'utf8');
     case 'XLSX': {
