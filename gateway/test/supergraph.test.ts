@@ -173,9 +173,9 @@ describe('subgraphs trust nobody', () => {
 
 describe('gateway endpoints', () => {
   it('answers an oversized body with 413 and a body that is not JSON with 400, both as GraphQL errors', async () => {
-    const big = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ query: `{ __typename } #${'x'.repeat(1_100_000)}` }) });
+    const big = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ query: `{ __typename } #${'x'.repeat(17_000_000)}` }) });
     expect(big.status).toBe(413);
-    expect(await big.json()).toEqual({ errors: [{ message: 'The request body exceeds 1048576 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(await big.json()).toEqual({ errors: [{ message: 'The request body exceeds 16777216 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
     const garbled = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{"query": ' });
     expect(garbled.status).toBe(400);
     expect((await garbled.json()).errors[0].extensions.code).toBe('BAD_REQUEST');

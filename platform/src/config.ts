@@ -63,7 +63,8 @@ const settingsSchema = z
     AUTH_JWKS_URL: z.string().url().optional(),
     EXPLORER_ENABLED: booleanFlag.optional(),
     INTROSPECTION_ENABLED: booleanFlag.optional(),
-    MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    // The largest legitimate request is an e-mail with its 10 MB of attachments in base64 (~13.4 MB of JSON).
+    MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(16_777_216),
     LOYALTY_EXTERNAL_URL: z.string().url().optional(),
     LOYALTY_EXTERNAL_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
     LOYALTY_EXTERNAL_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
