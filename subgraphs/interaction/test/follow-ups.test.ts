@@ -1,6 +1,8 @@
 import { callerWith, customerEntities, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { outbox } from '../src/db/schema.ts';
 import { followUpConsumer } from '../src/events/follow-up-consumer.ts';
 import { interactionSubgraph } from '../src/index.ts';
 
@@ -43,6 +45,15 @@ describe('follow-up tasks from resolved cases', () => {
         overdue: true,
       },
     ]);
+    // The task is on the timeline and announced once, however often the event came.
+    const timeline = await h.run(callerWith('SupportAgent'), customerEntities('timeline(types: [FOLLOW_UP]) { edges { node { summary actor } } }'), {
+      representations: [{ __typename: 'Customer', id: customerId }],
+    });
+    expect(timeline.data._entities[0].timeline.edges.map((e: any) => e.node)).toEqual([
+      { summary: 'Follow-up task opened: call the customer back about case COMP-20260310-0007', actor: 'system' },
+    ]);
+    const announced = await h.handle.db.select().from(outbox).where(eq(outbox.type, 'cmp.interaction.FollowUpTaskCreated'));
+    expect(announced.filter((e) => e.customerId === customerId)).toHaveLength(1);
     const stranger = await h.run(callerWith('Customer', { customerId: randomUUID() }), customerEntities('followUpTasks { title }'), {
       representations: [{ __typename: 'Customer', id: customerId }],
     });

@@ -61,9 +61,10 @@ const holder = (assignee: string | null) => (assignee ? `assigned to ${assignee}
 /** Who may hand on or complete a task someone else holds: the ones who manage how work is routed. */
 const isSupervisor = (caller: Caller) => hasPrivilege(caller, Privilege.CaseRoutingManage);
 
-async function announce(
+/** A task's change on the customer's timeline and as an event, naming who made it. */
+export async function announceTask(
   tx: Executor,
-  caller: Caller,
+  actor: string,
   events: EventContext,
   task: FollowUpTaskRow,
   type: 'FollowUpTaskCreated' | 'FollowUpTaskAssigned' | 'FollowUpTaskCompleted',
@@ -78,14 +79,14 @@ async function announce(
     summary,
     sourceType: 'FollowUpTask',
     sourceId: task.id,
-    actor: caller.subject,
+    actor,
   });
   await recordEvent(tx, outbox, events, {
     type: `cmp.interaction.${type}`,
     aggregateType: 'FollowUpTask',
     aggregateId: task.id,
     customerId: task.customerId,
-    data: { taskId: task.id, customerId: task.customerId, ...data, actor: caller.subject },
+    data: { taskId: task.id, customerId: task.customerId, ...data, actor },
   });
 }
 
@@ -115,7 +116,7 @@ export async function createFollowUpTask(
       createdAt: now,
       updatedAt: now,
     });
-    await announce(tx, caller, events, task, 'FollowUpTaskCreated', `Follow-up task ${quoted(title)} due ${day(task.dueAt)}, ${task.priority.toLowerCase()} priority, ${holder(assignee)}`, now, {
+    await announceTask(tx, caller.subject, events, task, 'FollowUpTaskCreated', `Follow-up task ${quoted(title)} due ${day(task.dueAt)}, ${task.priority.toLowerCase()} priority, ${holder(assignee)}`, now, {
       title,
       dueAt: task.dueAt.toISOString(),
       priority: task.priority,
@@ -162,7 +163,7 @@ export async function assignFollowUpTask(
         : assignee === null
           ? `Follow-up task ${quoted(task.title)} returned to the shared queue by ${caller.subject}`
           : `Follow-up task ${quoted(task.title)} reassigned from ${task.assignee} to ${assignee}`;
-    await announce(tx, caller, events, updated, 'FollowUpTaskAssigned', summary, now, { from: task.assignee, to: assignee });
+    await announceTask(tx, caller.subject, events, updated, 'FollowUpTaskAssigned', summary, now, { from: task.assignee, to: assignee });
     return updated;
   });
 }
@@ -188,7 +189,7 @@ export async function completeFollowUpTask(
     }
     const updated = await updateFollowUpTask(tx, id, { status: 'DONE', completedAt: now, completedBy: caller.subject, completionNote: note, updatedAt: now });
     const late = isOverdue(task, now) ? ' (after its due time)' : '';
-    await announce(tx, caller, events, updated, 'FollowUpTaskCompleted', `Follow-up task ${quoted(task.title)} completed${late}: ${note.length > 140 ? `${note.slice(0, 139)}…` : note}`, now, {
+    await announceTask(tx, caller.subject, events, updated, 'FollowUpTaskCompleted', `Follow-up task ${quoted(task.title)} completed${late}: ${note.length > 140 ? `${note.slice(0, 139)}…` : note}`, now, {
       note,
       overdue: late !== '',
     });
