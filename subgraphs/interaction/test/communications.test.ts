@@ -214,6 +214,14 @@ describe('Customer.interactions (history)', () => {
     expect((await h.run(callerWith('DataAnalyst'), history(), entitiesOf(mine))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it("keeps an agent's call notes from the customer's own token, and shows them to staff", async () => {
+    const customerId = randomUUID();
+    const call = await log(callInput(customerId));
+    const read = (caller: ReturnType<typeof callerWith>) => h.run(caller, READ, { id: call.id });
+    expect((await read(callerWith('Customer', { customerId }))).data.interaction).toMatchObject({ summary: call.summary, notes: null });
+    expect((await read(agent)).data.interaction.notes).toBe(call.notes);
+  });
+
   it('records 100 calls logged at once for one customer, each once, all on the history and the timeline', async () => {
     const customerId = randomUUID();
     const results = await Promise.all(

@@ -299,7 +299,7 @@ export type Interaction = {
   meeting: Maybe<Meeting>;
   /** The e-mails and SMS this interaction sent (a meeting's invitations and cancellations), oldest first. */
   messages: Array<Message>;
-  /** CALL: the agent's notes beyond the summary. */
+  /** CALL: the agent's notes beyond the summary; internal, so null for the customer's own token. */
   notes: Maybe<Scalars['String']['output']>;
   occurredAt: Scalars['DateTime']['output'];
   /** The user who recorded it. */

@@ -1,4 +1,4 @@
-import { Privilege, requireCustomerAccess, requirePrivilege, requireUuid, servedByTheGateway, toConnection } from '@cmp/platform';
+import { Privilege, isSelfServiceOnly, requireCustomerAccess, requirePrivilege, requireUuid, servedByTheGateway, toConnection } from '@cmp/platform';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -37,6 +37,8 @@ export const timelineResolvers: Resolvers<Context> = {
       return row;
     },
     customer: (row) => ({ id: row.customerId }),
+    // An agent's notes are internal: the customer's own token reads its communications without them.
+    notes: (row, _args, { caller }) => (isSelfServiceOnly(caller) ? null : row.notes),
   },
   Customer: {
     __resolveReference: (reference) => ({ id: reference.id }),
