@@ -2551,6 +2551,8 @@ export type RefundPurchaseInput = {
   amount: MoneyInput;
   purchaseId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+  /** The selling system's reference of this refund (1-100 characters): a refund sent again under it is answered, not repeated. */
+  refundReference: Scalars['String']['input'];
 };
 
 export type RegisterLoungeDeviceInput = {

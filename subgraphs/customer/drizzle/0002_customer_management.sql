@@ -117,6 +117,16 @@ CREATE TABLE "customer"."preferences" (
 	"updated_by" text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "customer"."purchase_refunds" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"purchase_id" uuid NOT NULL,
+	"refund_reference" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"reason" text NOT NULL,
+	"recorded_by" text NOT NULL,
+	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "customer"."purchases" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"customer_id" uuid NOT NULL,
@@ -186,6 +196,7 @@ CREATE INDEX "contacts_customer_idx" ON "customer"."contacts" USING btree ("cust
 CREATE INDEX "contacts_tags_idx" ON "customer"."contacts" USING gin ("tags");--> statement-breakpoint
 CREATE INDEX "customer_history_customer_idx" ON "customer"."customer_history" USING btree ("customer_id","attribute","at");--> statement-breakpoint
 CREATE UNIQUE INDEX "devices_customer_device_key" ON "customer"."devices" USING btree ("customer_id","device_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "purchase_refunds_reference_key" ON "customer"."purchase_refunds" USING btree ("purchase_id","refund_reference");--> statement-breakpoint
 CREATE UNIQUE INDEX "purchases_order_reference_key" ON "customer"."purchases" USING btree ("order_reference");--> statement-breakpoint
 CREATE INDEX "purchases_customer_idx" ON "customer"."purchases" USING btree ("customer_id","purchased_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "trips_ticket_flight_key" ON "customer"."trips" USING btree ("ticket_number","flight_number","scheduled_departure");--> statement-breakpoint

@@ -221,7 +221,7 @@ describe('refundPurchase', () => {
     const id = await newCustomer();
     // 100.00 USD reported as 92.34 EUR.
     const p = await record(purchase(id, { currency: 'USD', reportingAmountMinor: 9234, items: [{ sku: 'X', description: 'Lounge pass', quantity: 1, unitAmountMinor: 10000 }] }));
-    const part = await run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 3333, currency: 'USD' }, reason: 'Seat not available' } });
+    const part = await run(admin, REFUND, { input: { purchaseId: p.id, refundReference: 'R-1', amount: { amountMinor: 3333, currency: 'USD' }, reason: 'Seat not available' } });
     expect(part.errors).toBeUndefined();
     // 9234 × 3333 / 10000 = 3077.69..., rounded half up: 3078 refunded, 6156 left.
     expect(part.data.refundPurchase).toMatchObject({
@@ -230,7 +230,7 @@ describe('refundPurchase', () => {
       reportingAmount: { amountMinor: 6156, currency: 'EUR' },
       customer: { lifetimeValue: { amountMinor: 6156 } },
     });
-    const rest = await run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 6667, currency: 'USD' }, reason: 'Flight cancelled' } });
+    const rest = await run(admin, REFUND, { input: { purchaseId: p.id, refundReference: 'R-2', amount: { amountMinor: 6667, currency: 'USD' }, reason: 'Flight cancelled' } });
     expect(rest.data.refundPurchase).toMatchObject({
       status: 'REFUNDED',
       refunded: { amountMinor: 10000 },
@@ -260,13 +260,13 @@ describe('refundPurchase', () => {
   it('refuses more than remains, the wrong currency and a non-positive amount, naming amount', async () => {
     const id = await newCustomer();
     const p = await record(purchase(id));
-    const tooMuch = await run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 12100, currency: 'EUR' }, reason: 'Too much' } });
+    const tooMuch = await run(admin, REFUND, { input: { purchaseId: p.id, refundReference: 'R-3', amount: { amountMinor: 12100, currency: 'EUR' }, reason: 'Too much' } });
     expect(tooMuch.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount', remainingMinor: 12099 });
-    const zero = await run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 0, currency: 'EUR' }, reason: 'Nothing' } });
+    const zero = await run(admin, REFUND, { input: { purchaseId: p.id, refundReference: 'R-4', amount: { amountMinor: 0, currency: 'EUR' }, reason: 'Nothing' } });
     expect(zero.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
-    const usd = await run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 100, currency: 'USD' }, reason: 'Wrong money' } });
+    const usd = await run(admin, REFUND, { input: { purchaseId: p.id, refundReference: 'R-5', amount: { amountMinor: 100, currency: 'USD' }, reason: 'Wrong money' } });
     expect(usd.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount.currency' });
-    const unknown = await run(admin, REFUND, { input: { purchaseId: randomUUID(), amount: { amountMinor: 100, currency: 'EUR' }, reason: 'Who?' } });
+    const unknown = await run(admin, REFUND, { input: { purchaseId: randomUUID(), refundReference: 'R-6', amount: { amountMinor: 100, currency: 'EUR' }, reason: 'Who?' } });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(await ltvOf(id)).toBe(12099);
   });
@@ -275,7 +275,7 @@ describe('refundPurchase', () => {
     const id = await newCustomer();
     const p = await record(purchase(id, { items: [{ sku: 'UPG', description: 'Upgrade', quantity: 1, unitAmountMinor: 5000 }] }));
     const results = await Promise.all(
-      Array.from({ length: 100 }, () => run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 70, currency: 'EUR' }, reason: 'Goodwill' } })),
+      Array.from({ length: 100 }, (_, i) => run(admin, REFUND, { input: { purchaseId: p.id, refundReference: `goodwill-${i}`, amount: { amountMinor: 70, currency: 'EUR' }, reason: 'Goodwill' } })),
     );
     const ok = results.filter((r) => !r.errors);
     // 71 × 70 = 4970 fits in 5000; a 72nd would not.
@@ -286,11 +286,26 @@ describe('refundPurchase', () => {
     expect(await ltvOf(id)).toBe(30);
   });
 
+  it('answers a refund sent again under its reference without refunding twice, also 100 times at once', async () => {
+    const id = await newCustomer();
+    const p = await record(purchase(id, { items: [{ sku: 'UPG', description: 'Upgrade', quantity: 1, unitAmountMinor: 5000 }] }));
+    const input = { purchaseId: p.id, refundReference: 'RF-2026-0001', amount: { amountMinor: 1200, currency: 'EUR' }, reason: 'Seat broken' };
+    const results = await Promise.all(Array.from({ length: 100 }, () => run(admin, REFUND, { input })));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    const [row] = await h.handle.db.select().from(purchases).where(eq(purchases.id, p.id));
+    expect(row).toMatchObject({ refundedMinor: 1200, status: 'PARTIALLY_REFUNDED' });
+    expect(await ltvOf(id)).toBe(3800);
+    const other = await run(admin, REFUND, { input: { ...input, amount: { amountMinor: 900, currency: 'EUR' } } });
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'refundReference' });
+    const blank = await run(admin, REFUND, { input: { ...input, refundReference: ' ' } });
+    expect(blank.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'refundReference' });
+  });
+
   it('refuses a refund on a deactivated customer with CUST-004', async () => {
     const id = await newCustomer();
     const p = await record(purchase(id));
     await h.handle.db.update(customers).set({ deactivatedAt: new Date(), deactivatedBy: 'test', deactivationReason: 'closed' }).where(eq(customers.id, id));
-    const result = await run(admin, REFUND, { input: { purchaseId: p.id, amount: { amountMinor: 100, currency: 'EUR' }, reason: 'Late refund' } });
+    const result = await run(admin, REFUND, { input: { purchaseId: p.id, refundReference: 'R-8', amount: { amountMinor: 100, currency: 'EUR' }, reason: 'Late refund' } });
     expect(result.errors?.[0]?.extensions?.code).toBe('CUST-004');
   });
 });

@@ -5,6 +5,7 @@ import {
   activity,
   appliedEvents,
   customers,
+  purchaseRefunds,
   purchases,
   trips,
   type ActivityRow,
@@ -291,4 +292,16 @@ export async function incrementActivity(db: Executor, customerId: string, counte
     .onConflictDoUpdate({ target: activity.customerId, set: { [counter]: column[counter], updatedAt: new Date() } })
     .returning();
   return row!;
+}
+
+export async function findRefund(db: Executor, purchaseId: string, refundReference: string) {
+  const [row] = await db
+    .select()
+    .from(purchaseRefunds)
+    .where(and(eq(purchaseRefunds.purchaseId, purchaseId), eq(purchaseRefunds.refundReference, refundReference)));
+  return row ?? null;
+}
+
+export async function insertRefund(db: Executor, values: typeof purchaseRefunds.$inferInsert): Promise<void> {
+  await db.insert(purchaseRefunds).values(values);
 }

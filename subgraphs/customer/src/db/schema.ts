@@ -241,6 +241,21 @@ export const purchases = customerSchema.table(
 );
 export type PurchaseRow = typeof purchases.$inferSelect;
 
+/** Each refund of a purchase under the selling system's refund reference: a retried refund is found, not repeated. */
+export const purchaseRefunds = customerSchema.table(
+  'purchase_refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    purchaseId: uuid('purchase_id').notNull(),
+    refundReference: text('refund_reference').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    reason: text('reason').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('purchase_refunds_reference_key').on(t.purchaseId, t.refundReference)],
+);
+
 export const trips = customerSchema.table(
   'trips',
   {

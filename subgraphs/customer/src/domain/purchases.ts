@@ -9,7 +9,7 @@ import {
   type Database,
   type EventContext,
 } from '@cmp/platform';
-import { findPurchase, findPurchaseByOrderReference, insertPurchaseOnce, updatePurchaseRefund } from '../db/commerce.repo.ts';
+import { findPurchase, findPurchaseByOrderReference, findRefund, insertPurchaseOnce, insertRefund, updatePurchaseRefund } from '../db/commerce.repo.ts';
 import { outbox, type PurchaseRow } from '../db/schema.ts';
 import { requireLiveCustomer } from './guards.ts';
 import { normaliseFlightNumber } from './trips.ts';
@@ -31,6 +31,7 @@ export interface RecordPurchaseInput {
 
 export interface RefundPurchaseInput {
   purchaseId: string;
+  refundReference: string;
   amount: { amountMinor: number; currency: string };
   reason: string;
 }
@@ -186,6 +187,7 @@ export async function refundPurchase(db: Database, caller: Caller, events: Event
   const refund = input.amount.amountMinor;
   if (!Number.isInteger(refund) || refund <= 0) throw new BadUserInputError('amount', 'must be a positive whole number of minor units');
   const currency = requireCurrency('amount.currency', input.amount.currency);
+  const refundReference = requireLength('refundReference', input.refundReference, { min: 1, max: 100 });
 
   return db.transaction(async (tx) => {
     const seen = await findPurchase(tx, purchaseId);
@@ -197,10 +199,20 @@ export async function refundPurchase(db: Database, caller: Caller, events: Event
     if (currency !== purchase.currency) {
       throw new BadUserInputError('amount.currency', `must be the purchase's currency, ${purchase.currency}`);
     }
+    const earlier = await findRefund(tx, purchase.id, refundReference);
+    if (earlier) {
+      if (earlier.amountMinor !== refund) {
+        throw new ConflictError(`refundReference: refund ${refundReference} of this purchase was for ${earlier.amountMinor} minor units, not ${refund}`, {
+          field: 'refundReference',
+        });
+      }
+      return purchase;
+    }
     const remaining = purchase.amountMinor - purchase.refundedMinor;
     if (refund > remaining) {
       throw new BadUserInputError('amount', `exceeds what remains to refund (${remaining} ${purchase.currency} minor units)`, { remainingMinor: remaining });
     }
+    await insertRefund(tx, { purchaseId: purchase.id, refundReference, amountMinor: refund, reason, recordedBy: caller.subject });
     const refundedMinor = purchase.refundedMinor + refund;
     const reportingRefundedMinor = reportingRefundedFor(purchase.reportingAmountMinor, purchase.amountMinor, refundedMinor);
     const updated = await updatePurchaseRefund(tx, purchase.id, {
