@@ -104,7 +104,7 @@ describe('segment rules', () => {
     expect(event).toMatchObject({ aggregateType: 'Customer', aggregateId: id, data: { customerId: id, from: 'STANDARD', to: 'PREMIUM', source: 'AUTOMATIC' } });
 
     // Refunding the cent takes the customer back to Standard.
-    const refund = await run(admin, REFUND, { input: { purchaseId: cent, amount: { amountMinor: 1, currency: 'EUR' }, reason: 'Duplicate charge' } });
+    const refund = await run(admin, REFUND, { input: { purchaseId: cent, refundReference: 'RF-CENT', amount: { amountMinor: 1, currency: 'EUR' }, reason: 'Duplicate charge' } });
     expect(refund.errors).toBeUndefined();
     expect(await read(id)).toMatchObject({ segment: 'STANDARD', lifetimeValue: { amountMinor: 1_000_000 } });
     expect((await historyOf(id, 'SEGMENT')).map((e) => [e.fromValue, e.toValue])).toEqual([
@@ -210,7 +210,8 @@ describe('rating rules', () => {
     const third = await buy(id, 1000);
     expect((await read(id)).rating).toBe('GOOD');
     // Refunding one of three in full: 2 paid (+1) and a third of the value refunded (-1).
-    await run(admin, REFUND, { input: { purchaseId: third, amount: { amountMinor: 1000, currency: 'EUR' }, reason: 'Flight cancelled' } });
+    const refunded = await run(admin, REFUND, { input: { purchaseId: third, refundReference: 'RF-THIRD', amount: { amountMinor: 1000, currency: 'EUR' }, reason: 'Flight cancelled' } });
+    expect(refunded.errors).toBeUndefined();
     expect((await read(id)).rating).toBe('FAIR');
 
     const history = await historyOf(id, 'RATING');
