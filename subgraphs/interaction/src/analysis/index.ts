@@ -52,8 +52,8 @@ export interface TextToAnalyse {
  * Analyses a free text and stores the result for its subject inside the caller's transaction, then refreshes the
  * customer's insights (which count negative analyses). One analysis per subject: a subject already analysed (an
  * event delivered again) keeps its first analysis and costs no second call to the provider. Call it before
- * `addTimelineEntry` or after, either order leaves the insights current. With the AI service configured, the call
- * happens inside the caller's transaction, bounded by its timeout (two attempts) and skipped while its breaker is open.
+ * `addTimelineEntry` or after, either order leaves the insights current. It calls the provider where it runs: writers
+ * holding locks analyse first (`analyseForStorage`) and store inside their transaction (`storeTextAnalysis`).
  */
 export async function recordTextAnalysis(tx: Executor, input: TextToAnalyse, now = new Date()): Promise<TextAnalysisRow> {
   const existing = await findAnalysisBySubject(tx, input.subjectType, input.subjectId);

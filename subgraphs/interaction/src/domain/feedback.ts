@@ -14,7 +14,7 @@ import {
   type EventContext,
   type Executor,
 } from '@cmp/platform';
-import { recordTextAnalysis } from '../analysis/index.ts';
+import { analyseForStorage, storeTextAnalysis } from '../analysis/index.ts';
 import { containsProfanity, maskProfanity } from '../analysis/profanity.ts';
 import {
   decidePendingTestimonial,
@@ -92,6 +92,8 @@ export async function submitFeedback(db: Database, caller: Caller, events: Event
   requireFeedbackAuthor(caller, customerId);
   const valid = validateFeedback(input);
   const masked = maskProfanity(valid.content);
+  // Analysed before the transaction opens: an outside provider is never called while it holds locks.
+  const analysis = await analyseForStorage(valid.content);
   return db.transaction(async (tx) => {
     const row = await insertFeedback(tx, {
       customerId,
@@ -106,7 +108,7 @@ export async function submitFeedback(db: Database, caller: Caller, events: Event
       submittedBy: caller.subject,
       submittedAt: now,
     });
-    await recordTextAnalysis(tx, { subjectType: 'Feedback', subjectId: row.id, customerId, text: valid.content }, now);
+    await storeTextAnalysis(tx, { subjectType: 'Feedback', subjectId: row.id, customerId, text: valid.content }, analysis, now);
     await addTimelineEntry(tx, events, {
       customerId,
       occurredAt: now,
