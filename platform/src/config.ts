@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { decodeKey, parseKeyList, type DataKeySource } from './crypto/key-ring.ts';
 
 /** Raised when the environment does not describe a runnable configuration. */
 export class SettingsError extends Error {
@@ -65,6 +66,18 @@ const settingsSchema = z
     INTROSPECTION_ENABLED: booleanFlag.optional(),
     // The largest legitimate request is an e-mail with its 10 MB of attachments in base64 (~13.4 MB of JSON).
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(16_777_216),
+    // Operation limits at the gateway (0 turns one off); the defaults pass every operation the project sends.
+    MAX_QUERY_DEPTH: z.coerce.number().int().min(0).max(1000).default(12),
+    MAX_QUERY_COST: z.coerce.number().int().min(0).default(20_000),
+    MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+    MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+    MAX_QUERY_TOKENS: z.coerce.number().int().min(0).default(5_000),
+    // Requests (and subscription starts) per caller per window at each gateway replica; 0: not limited.
+    RATE_LIMIT_REQUESTS: z.coerce.number().int().min(0).optional(),
+    RATE_LIMIT_SUBSCRIPTIONS: z.coerce.number().int().min(0).optional(),
+    RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3_600).default(60),
+    AUTH_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+    AUTH_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
     LOYALTY_EXTERNAL_URL: z.string().url().optional(),
     LOYALTY_EXTERNAL_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
     LOYALTY_EXTERNAL_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
@@ -117,6 +130,10 @@ const settingsSchema = z
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
     DELIVERY_BREAK_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
     DELIVERY_BREAKER_OPEN_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+    // Sensitive fields at rest: `kid:<base64 of 32 bytes>,...`, the kid that encrypts new writes, the lookup-hash key.
+    DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
+    DATA_ENCRYPTION_ACTIVE_KEY: z.string().min(1).optional(),
+    DATA_LOOKUP_KEY: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -146,6 +163,7 @@ const settingsSchema = z
     if (s.SMS_PROVIDER_URL && !s.SMS_PROVIDER_TOKEN) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['SMS_PROVIDER_TOKEN'], message: 'is required with SMS_PROVIDER_URL (requests and callbacks carry it)' });
     }
+    checkDataKeys(s, ctx);
     if (s.NODE_ENV === 'production' && !s.QR_KEYS_FILE) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -157,6 +175,37 @@ const settingsSchema = z
 
 type RawSettings = z.infer<typeof settingsSchema>;
 
+type DataKeyVariables = { NODE_ENV: string; DATA_ENCRYPTION_KEYS?: string; DATA_ENCRYPTION_ACTIVE_KEY?: string; DATA_LOOKUP_KEY?: string };
+
+function checkDataKeys(s: DataKeyVariables, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+  if (!s.DATA_ENCRYPTION_KEYS) {
+    if (s.NODE_ENV === 'production') {
+      issue('DATA_ENCRYPTION_KEYS', 'production needs the keys that encrypt sensitive fields: set DATA_ENCRYPTION_KEYS, DATA_ENCRYPTION_ACTIVE_KEY and DATA_LOOKUP_KEY');
+    }
+    if (s.DATA_ENCRYPTION_ACTIVE_KEY) issue('DATA_ENCRYPTION_ACTIVE_KEY', 'needs DATA_ENCRYPTION_KEYS');
+    if (s.DATA_LOOKUP_KEY) issue('DATA_LOOKUP_KEY', 'needs DATA_ENCRYPTION_KEYS');
+    return;
+  }
+  const { keys, problems } = parseKeyList(s.DATA_ENCRYPTION_KEYS);
+  for (const problem of problems) issue('DATA_ENCRYPTION_KEYS', problem);
+  if (keys.length > 1 && !s.DATA_ENCRYPTION_ACTIVE_KEY) {
+    issue('DATA_ENCRYPTION_ACTIVE_KEY', 'is required when DATA_ENCRYPTION_KEYS holds more than one key (which one encrypts new writes?)');
+  }
+  if (s.DATA_ENCRYPTION_ACTIVE_KEY && problems.length === 0 && !keys.some((k) => k.kid === s.DATA_ENCRYPTION_ACTIVE_KEY)) {
+    issue('DATA_ENCRYPTION_ACTIVE_KEY', `names ${s.DATA_ENCRYPTION_ACTIVE_KEY}, which is not in DATA_ENCRYPTION_KEYS (${keys.map((k) => k.kid).join(', ')})`);
+  }
+  const lookup = s.DATA_LOOKUP_KEY ? decodeKey(s.DATA_LOOKUP_KEY) : null;
+  if (!s.DATA_LOOKUP_KEY) issue('DATA_LOOKUP_KEY', 'is required with DATA_ENCRYPTION_KEYS (base64 of at least 32 random bytes)');
+  else if (!lookup || lookup.length < 32) issue('DATA_LOOKUP_KEY', 'must be base64 of at least 32 random bytes');
+}
+
+function dataKeySource(s: RawSettings, dataDir: string): DataKeySource {
+  if (!s.DATA_ENCRYPTION_KEYS) return { kind: 'file', file: path.join(dataDir, 'data-keys.json') };
+  const { keys } = parseKeyList(s.DATA_ENCRYPTION_KEYS);
+  return { kind: 'settings', keys, activeKeyId: s.DATA_ENCRYPTION_ACTIVE_KEY ?? keys[0]!.kid, lookupKey: decodeKey(s.DATA_LOOKUP_KEY!)! };
+}
+
 export interface Settings {
   env: RawSettings['NODE_ENV'];
   logLevel: RawSettings['LOG_LEVEL'];
@@ -167,13 +216,22 @@ export interface Settings {
   natsUrl: string | undefined;
   /** Separates deployments (and test runs) sharing a NATS server. */
   eventsNamespace: string;
-  gateway: { host: string; port: number; subgraphTimeoutMs: number; maxRequestBytes: number };
+  gateway: {
+    host: string;
+    port: number;
+    subgraphTimeoutMs: number;
+    maxRequestBytes: number;
+    /** Per operation (HTTP and subscriptions); 0 turns a limit off. */
+    limits: { maxDepth: number; maxCost: number; maxAliases: number; maxDirectives: number; maxTokens: number };
+    /** Per caller per window at each replica; 0 turns a limit off. */
+    rateLimit: { requests: number; subscriptions: number; windowSeconds: number };
+  };
   subgraphPorts: Record<SubgraphName, number>;
   /** Where the gateway finds each subgraph; defaults to localhost on the subgraph's port. */
   subgraphUrls: Record<SubgraphName, string>;
   auth:
     | { mode: 'development'; keyFile: string; issuer: string; audience: string }
-    | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string };
+    | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string; jwksCacheMaxAgeMs: number; jwksCooldownMs: number };
   explorerEnabled: boolean;
   introspectionEnabled: boolean;
   /** The airline's loyalty system of record, when accounts are mirrored from it. */
@@ -220,6 +278,11 @@ export interface Settings {
     escalationHours: { CRITICAL: number; HIGH: number; MEDIUM: number; LOW: number };
     escalationIntervalSeconds: number;
   };
+  /**
+   * The keys of sensitive fields at rest: from DATA_ENCRYPTION_KEYS (required in production), else the embedded
+   * key file `data-keys.json` in the data directory, created on first start.
+   */
+  dataKeys: DataKeySource;
   invitation: {
     /** The Ed25519 key ring that signs lounge QR codes. */
     qrKeysFile: string;
@@ -284,11 +347,32 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       port: s.PORT,
       subgraphTimeoutMs: s.SUBGRAPH_TIMEOUT_MS,
       maxRequestBytes: s.MAX_REQUEST_BYTES,
+      limits: {
+        maxDepth: s.MAX_QUERY_DEPTH,
+        maxCost: s.MAX_QUERY_COST,
+        maxAliases: s.MAX_ALIASES,
+        maxDirectives: s.MAX_DIRECTIVES,
+        maxTokens: s.MAX_QUERY_TOKENS,
+      },
+      // On in production by default (a lounge scanner or an agent console stays far below); off elsewhere, so
+      // local benches and tests that send many requests with one token are not throttled.
+      rateLimit: {
+        requests: s.RATE_LIMIT_REQUESTS ?? (production ? 1_200 : 0),
+        subscriptions: s.RATE_LIMIT_SUBSCRIPTIONS ?? (production ? 120 : 0),
+        windowSeconds: s.RATE_LIMIT_WINDOW_S,
+      },
     },
     subgraphPorts: ports,
     subgraphUrls: perSubgraph((n) => urlOverrides[n] ?? `http://localhost:${ports[n]}/graphql`),
     auth: s.AUTH_JWKS_URL
-      ? { mode: 'oidc', issuer: s.AUTH_ISSUER!, audience: s.AUTH_AUDIENCE!, jwksUrl: s.AUTH_JWKS_URL }
+      ? {
+          mode: 'oidc',
+          issuer: s.AUTH_ISSUER!,
+          audience: s.AUTH_AUDIENCE!,
+          jwksUrl: s.AUTH_JWKS_URL,
+          jwksCacheMaxAgeMs: s.AUTH_JWKS_CACHE_MAX_AGE_MS,
+          jwksCooldownMs: s.AUTH_JWKS_COOLDOWN_MS,
+        }
       : {
           mode: 'development',
           keyFile: path.join(dataDir, 'dev-signing-key.json'),
@@ -342,6 +426,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       },
       escalationIntervalSeconds: s.CASE_ESCALATION_INTERVAL_S,
     },
+    dataKeys: dataKeySource(s, dataDir),
     invitation: {
       qrKeysFile: path.resolve(s.QR_KEYS_FILE ?? path.join(dataDir, 'qr-signing-keys.json')),
       createQrKeys: !production && !s.QR_KEYS_FILE,

@@ -42,6 +42,8 @@ describe('settings', () => {
       AUTH_ISSUER: 'https://idp.example.com/',
       AUTH_AUDIENCE: 'cmp',
       QR_KEYS_FILE: '/run/secrets/qr-keys.json',
+      DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      DATA_LOOKUP_KEY: Buffer.alloc(32, 2).toString('base64'),
     });
     expect(s.auth.mode).toBe('oidc');
     expect(s.invitation).toMatchObject({ qrKeysFile: '/run/secrets/qr-keys.json', createQrKeys: false });

@@ -1,0 +1,2 @@
+export * from './field-cipher.ts';
+export * from './key-ring.ts';
