@@ -1,4 +1,5 @@
 export * from './audit/index.ts';
+export * from './audit/index.ts';
 export * from './auth/caller.ts';
 export * from './auth/roles.ts';
 export * from './auth/tokens.ts';

@@ -12,6 +12,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express, { type Router } from 'express';
 import { parse, type DocumentNode } from 'graphql';
+import { auditPlugin } from '../audit/plugin.ts';
+import { auditWriterFor, createAuditRecorder, type AuditRecorder } from '../audit/recorder.ts';
+import type { AuditLogTable } from '../audit/table.ts';
 import type { Caller } from '../auth/caller.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Settings, SubgraphName } from '../config.ts';
@@ -37,6 +40,10 @@ export interface SubgraphContext<TLoaders> {
   events: EventContext;
   /** Scheme, host and port this subgraph was called at, for links it hands out (e.g. attachment transfers). */
   origin: string;
+  /** The client's address: the last `x-forwarded-for` hop (appended by the gateway), else the socket's peer. */
+  clientAddress: string | null;
+  /** This request's audit records (mutations are recorded by the platform; resolvers add sensitive reads). */
+  audit: AuditRecorder;
 }
 
 export interface SubgraphDefinition<TLoaders> {
@@ -51,6 +58,13 @@ export interface SubgraphDefinition<TLoaders> {
   seedReferenceData?(db: Database): Promise<void>;
   /** The subgraph's outbox, relayed to the event bus. */
   outbox: OutboxTable;
+  /** The subgraph's append-only audit trail (`defineAuditLog`). */
+  auditLog: AuditLogTable;
+  /**
+   * Root mutation fields whose audit rows go through the write-behind buffer instead of delaying the answer
+   * (the door scan); every other request writes its audit rows before it answers.
+   */
+  auditWriteBehind?: string[];
   /** How this subgraph reacts to other subgraphs' events. */
   consumers?: EventConsumer[];
   /** Called once at start with the validated settings, before any request (outside systems, adapters). */
@@ -123,6 +137,7 @@ export function createSubgraphApollo<TLoaders>(
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       errorReportingPlugin(logger),
+      auditPlugin<SubgraphContext<TLoaders>>({ writeBehind: definition.auditWriteBehind, logger }),
       {
         // A mutation's events go out as soon as it answers, not at the relay's next poll.
         async requestDidStart() {
@@ -136,6 +151,20 @@ export function createSubgraphApollo<TLoaders>(
       ...(options.plugins ?? []),
     ],
   });
+}
+
+/**
+ * The client's address for the audit trail: the gateway appends the address it was called from to
+ * `x-forwarded-for`, so the last hop is the one the platform itself saw; a direct call has only its socket.
+ */
+export function clientAddressOf(req: http.IncomingMessage): string | null {
+  const header = req.headers['x-forwarded-for'];
+  const chain = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  const address = chain.at(-1) ?? req.socket.remoteAddress ?? null;
+  return address ? address.slice(0, 100) : null;
 }
 
 /**
@@ -170,6 +199,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
     definition.routes(router, { db: database.db, verifier, logger });
     app.use(router);
   }
+  const auditWriter = auditWriterFor(database.db, definition.auditLog, logger);
   const graphql = graphqlHttpHandler(apollo, {
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     logger,
@@ -177,6 +207,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
       const requestId = requestIdFrom(req.headers['x-request-id']);
       const traceparent = traceparentFrom(req.headers.traceparent);
       const caller = await verifier.verify(req.headers.authorization);
+      const clientAddress = clientAddressOf(req);
       return {
         caller,
         requestId,
@@ -186,6 +217,8 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
         log: logger.child({ requestId }),
         events: { source: `cmp.${definition.name}`, traceparent },
         origin: `${req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
+        clientAddress,
+        audit: createAuditRecorder(auditWriter, { caller, requestId, clientAddress }),
       };
     },
   });
@@ -200,6 +233,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
     async close() {
       await apollo.stop();
       await running.close();
+      await auditWriter.stop();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
+import { auditWriterFor, createAuditRecorder } from '../audit/recorder.ts';
 import type { Caller } from '../auth/caller.ts';
 import type { Role } from '../auth/roles.ts';
 import type { DatabaseHandle } from '../db/database.ts';
@@ -23,15 +24,19 @@ const testLogger = createLogger({ name: 'test', level: process.env.LOG_LEVEL ?? 
 
 /** The context a subgraph builds for a verified request, for specs that execute operations in process. */
 export function contextFor<T>(definition: SubgraphDefinition<T>, database: DatabaseHandle, caller: Caller): SubgraphContext<T> {
+  const requestId = `test-${Math.random().toString(36).slice(2, 10)}`;
+  const clientAddress = '127.0.0.1';
   return {
     caller,
-    requestId: `test-${Math.random().toString(36).slice(2, 10)}`,
+    requestId,
     traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     db: database.db,
     loaders: definition.createLoaders(database.db),
     log: testLogger,
     events: { source: `cmp.${definition.name}`, traceparent: null },
     origin: 'http://localhost',
+    clientAddress,
+    audit: createAuditRecorder(auditWriterFor(database.db, definition.auditLog, testLogger), { caller, requestId, clientAddress }),
   };
 }
 

@@ -2,7 +2,7 @@ import { customerMergedConsumer, defineSubgraph, knownTierConsumer } from '@cmp/
 import { configureAttachments } from './attachments/attachments.ts';
 import { attachmentRoutes } from './attachments/routes.ts';
 import { LocalBlobStore, S3BlobStore } from './attachments/store.ts';
-import { cases, knownTiers, outbox } from './db/schema.ts';
+import { auditLog, cases, knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
 import { seedSlaPolicies } from './domain/sla.ts';
@@ -14,6 +14,7 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  auditLog,
   // Each member's tier, so cases route by it without asking loyalty.
   consumers: [
     knownTierConsumer('case.known-tiers', knownTiers),

@@ -1,5 +1,5 @@
 import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
-import { knownTiers, outbox } from './db/schema.ts';
+import { auditLog, knownTiers, outbox } from './db/schema.ts';
 import { activityConsumer } from './domain/activity.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -11,6 +11,7 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  auditLog,
   // Loyalty's tier changes update the segmentation inputs kept here.
   consumers: [knownTierConsumer('customer.loyalty-tiers', knownTiers), activityConsumer],
   constraintErrors: {

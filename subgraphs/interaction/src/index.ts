@@ -2,7 +2,7 @@ import { customerMergedConsumer, defineSubgraph, type EventConsumer } from '@cmp
 import { configureTextAnalysis } from './analysis/index.ts';
 import { crmWebhookConsumer } from './connectors/crm-webhook.ts';
 import { historyFeedConsumer } from './connectors/history-feed.ts';
-import { followUpTasks, interactions, outbox, timelineEntries } from './db/schema.ts';
+import { auditLog, followUpTasks, interactions, outbox, timelineEntries } from './db/schema.ts';
 import { meetings, outboundMessages } from './db/delivery.schema.ts';
 import { configureDelivery, deliveryRoutes, startDelivery } from './delivery/runtime.ts';
 import { feedback, textAnalyses } from './db/feedback.schema.ts';
@@ -30,6 +30,7 @@ export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  auditLog,
   consumers,
   // The CRM's webhook and the data platform's feed, when configured, are more consumers (known only at start).
   configure: (settings, logger) => {

@@ -1,6 +1,6 @@
 import { customerMergedConsumer, defineSubgraph, knownTierConsumer } from '@cmp/platform';
 import { upsertLounges } from './db/invitations.repo.ts';
-import { invitations, knownTiers, outbox } from './db/schema.ts';
+import { auditLog, invitations, knownTiers, outbox } from './db/schema.ts';
 import { startExpiryJob } from './domain/lifecycle.ts';
 import { SEEDED_LOUNGES } from './domain/lounges.ts';
 import { ScanRecorder } from './domain/scan-recorder.ts';
@@ -13,6 +13,9 @@ export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  auditLog,
+  // The door scan answers without waiting for its audit row (write-behind, docs/PERFORMANCE.md).
+  auditWriteBehind: ['validateQr'],
   // The last tier of every member, for eligibility while loyalty cannot answer.
   consumers: [
     knownTierConsumer('invitation.known-tiers', knownTiers),

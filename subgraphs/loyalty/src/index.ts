@@ -1,6 +1,6 @@
 import { defineSubgraph } from '@cmp/platform';
 import { configureExternalLoyalty } from './adapters/external-loyalty.ts';
-import { outbox } from './db/schema.ts';
+import { auditLog, outbox } from './db/schema.ts';
 import { customerMergedConsumer } from './domain/merge.ts';
 import { eligibilityRoutes } from './http/eligibility-route.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -11,6 +11,7 @@ export const loyaltySubgraph = defineSubgraph<Loaders>(import.meta.url, {
   resolvers,
   createLoaders,
   outbox,
+  auditLog,
   consumers: [customerMergedConsumer],
   configure: (settings) => {
     configureExternalLoyalty(settings.externalLoyalty);

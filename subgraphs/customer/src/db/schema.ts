@@ -1,4 +1,4 @@
-import { bytea, defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { bytea, defineAuditLog, defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -364,6 +364,9 @@ export const contactExports = customerSchema.table(
 export type ContactExportRow = typeof contactExports.$inferSelect;
 
 export const outbox = defineOutbox(customerSchema);
+
+/** Append-only audit trail of this subgraph's mutations and sensitive reads. */
+export const auditLog = defineAuditLog(customerSchema);
 
 /** Each customer's loyalty tier, kept from loyalty's events: an input of the customer's segmentation. */
 export const knownTiers = defineKnownTiers(customerSchema);

@@ -1,4 +1,4 @@
-import { defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -123,3 +123,6 @@ export type ScanRow = typeof scans.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
 
 export const outbox = defineOutbox(invitationSchema);
+
+/** Append-only audit trail of this subgraph's mutations and sensitive reads. */
+export const auditLog = defineAuditLog(invitationSchema);

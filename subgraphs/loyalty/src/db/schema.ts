@@ -1,4 +1,4 @@
-import { defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { LEDGER_KINDS, LEDGER_SOURCES } from '../domain/ledger-rules.ts';
@@ -85,3 +85,6 @@ export type TierChangeRow = typeof tierHistory.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 
 export const outbox = defineOutbox(loyaltySchema);
+
+/** Append-only audit trail of this subgraph's mutations and sensitive reads. */
+export const auditLog = defineAuditLog(loyaltySchema);

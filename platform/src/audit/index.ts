@@ -1,0 +1,3 @@
+export * from './table.ts';
+export * from './recorder.ts';
+export * from './plugin.ts';
