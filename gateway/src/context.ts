@@ -7,6 +7,19 @@ export interface GatewayContext {
   caller: Caller | null;
   requestId: string;
   traceparent: string;
+  /**
+   * The `x-forwarded-for` chain with the address this request came from appended, forwarded to the subgraphs
+   * for their audit records (they take the last hop: the one the gateway saw itself).
+   */
+  forwardedFor?: string;
+}
+
+/** The incoming `x-forwarded-for` chain plus the socket's peer address. */
+export function forwardedForOf(req: { headers: Record<string, string | string[] | undefined>; socket: { remoteAddress?: string } }): string {
+  const incoming = req.headers['x-forwarded-for'];
+  const chain = (Array.isArray(incoming) ? incoming.join(', ') : (incoming ?? '')).slice(0, 1000);
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  return chain.trim() ? `${chain}, ${peer}` : peer;
 }
 
 function onlyMetaFields(selectionSet: SelectionSetNode, document: DocumentNode, depth = 0): boolean {

@@ -74,5 +74,6 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<GatewayCont
     if (context.caller) headers.set('authorization', `Bearer ${context.caller.token}`);
     headers.set('traceparent', context.traceparent);
     headers.set('x-request-id', context.requestId);
+    if (context.forwardedFor) headers.set('x-forwarded-for', context.forwardedFor);
   }
 }

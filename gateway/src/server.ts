@@ -25,7 +25,7 @@ import {
 } from '@cmp/platform';
 import type { GraphQLSchema } from 'graphql';
 import express from 'express';
-import { authenticate, type GatewayContext } from './context.ts';
+import { authenticate, forwardedForOf, type GatewayContext } from './context.ts';
 import { AuthenticatedDataSource } from './data-source.ts';
 import { explorerHtml } from './explorer.ts';
 import { gatewayMetrics } from './metrics.ts';
@@ -129,6 +129,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       ),
       requestId: requestIdFrom(req.headers['x-request-id']),
       traceparent: traceparentFrom(req.headers.traceparent),
+      forwardedFor: forwardedForOf(req),
     }),
   });
   const wantsExplorer = (req: http.IncomingMessage) =>
