@@ -28,6 +28,9 @@ import express from 'express';
 import { authenticate, forwardedForOf, type GatewayContext } from './context.ts';
 import { AuthenticatedDataSource } from './data-source.ts';
 import { explorerHtml } from './explorer.ts';
+import { operationLimitRules, parseOptions } from './limits.ts';
+import { callerKey, callerRateLimiter, rateLimitKey, sendRateLimited } from './rate-limits.ts';
+import { explorerCsp, withSecurityHeaders } from './security-headers.ts';
 import { gatewayMetrics } from './metrics.ts';
 import { checkSubgraphs } from './readiness.ts';
 import { startSubscriptionServer, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions.ts';
@@ -84,6 +87,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // The process owns shutdown (close servers, stop relays, close databases); Apollo must not race it.
     stopOnTerminationSignals: false,
     introspection: settings.introspectionEnabled,
+    // Depth, cost, aliases and directives are validation rules (400, GRAPHQL_VALIDATION_FAILED, the limit in
+    // extensions.field); the token limit stops the parser. Batched (JSON array) requests are refused by Apollo
+    // Server itself (allowBatchedHttpRequests stays false): one operation per request, so limits count per request.
+    validationRules: operationLimitRules(settings.gateway.limits),
+    parseOptions: parseOptions(settings.gateway.limits),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -134,10 +142,28 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const wantsExplorer = (req: http.IncomingMessage) =>
     settings.explorerEnabled && req.method === 'GET' && /\btext\/html\b/.test(req.headers.accept ?? '');
+  let explorerPolicy: string | undefined;
   app.get('/graphql', (_req, res) => {
-    res.type('html').send(explorerHtml());
+    const html = explorerHtml();
+    res.setHeader('content-security-policy', (explorerPolicy ??= explorerCsp(html)));
+    res.type('html').send(html);
   });
-  httpServer.on('request', (req, res) => (isGraphqlPath(req) && !wantsExplorer(req) ? void graphql(req, res) : app(req, res)));
+  const requestLimiter = callerRateLimiter(settings.gateway.rateLimit.requests, settings.gateway.rateLimit.windowSeconds);
+  const limitedGraphql = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (requestLimiter) {
+      const retryAfter = await requestLimiter.consume(await rateLimitKey(verifier, req)).catch((error: unknown) => {
+        logger.error({ err: error }, 'rate limit check failed; the request is served');
+        return null;
+      });
+      if (retryAfter !== null) return sendRateLimited(res, retryAfter);
+    }
+    return graphql(req, res);
+  };
+  httpServer.on(
+    'request',
+    withSecurityHeaders((req, res) => (isGraphqlPath(req) && !wantsExplorer(req) ? void limitedGraphql(req, res) : app(req, res))),
+  );
+  const subscriptionLimiter = callerRateLimiter(settings.gateway.rateLimit.subscriptions, settings.gateway.rateLimit.windowSeconds);
 
   subscriptions = options.events
     ? startSubscriptionServer({
@@ -149,6 +175,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         logger,
         maxMessageBytes: settings.gateway.maxRequestBytes,
         limits: options.subscriptionLimits,
+        validationRules: operationLimitRules(settings.gateway.limits),
+        maxTokens: parseOptions(settings.gateway.limits).maxTokens,
+        rateLimit: subscriptionLimiter ? (caller) => subscriptionLimiter.consume(callerKey(caller)) : undefined,
       })
     : null;
   if (!subscriptions) logger.warn('no event bus given: subscriptions are not served');

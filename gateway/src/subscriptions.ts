@@ -19,6 +19,7 @@ import type {
   GraphQLError as GraphQLErrorType,
   GraphQLSchema,
   OperationDefinitionNode,
+  ValidationRule,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -39,6 +40,12 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   maxMessageBytes: number;
   limits?: Partial<SubscriptionLimits>;
+  /** The gateway's operation limits (depth, cost, aliases, directives): subscription documents obey them too. */
+  validationRules?: readonly ValidationRule[];
+  /** The parser's token limit, as for HTTP operations. */
+  maxTokens?: number;
+  /** Counts a subscription start for its caller; the seconds to wait when over the caller's limit, else null. */
+  rateLimit?: (caller: Caller) => Promise<number | null>;
 }
 
 export interface SubscriptionLimits {
@@ -59,7 +66,7 @@ export interface SubscriptionLimits {
  * the same build here keeps schemas and errors of one realm (a bundler or test runner that prefers graphql's ES
  * module build would otherwise hand them objects they refuse).
  */
-const { GraphQLError, Kind, getOperationAST, parse, print, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { GraphQLError, Kind, getOperationAST, parse, print, specifiedRules, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 const DEFAULT_LIMITS: SubscriptionLimits = {
   perConnection: 50,
@@ -254,17 +261,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Run
         const schema = options.schema();
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, options.maxTokens ? { maxTokens: options.maxTokens } : {});
         } catch (error) {
           return [error as GraphQLErrorType];
         }
-        const invalid = validate(schema, document);
+        const invalid = validate(schema, document, [...specifiedRules, ...(options.validationRules ?? [])]);
         if (invalid.length > 0) return invalid;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return refusal('Send one operation, or name the one to run in operationName', 'BAD_REQUEST');
         const variableValues = (payload.variables ?? {}) as Record<string, unknown>;
         const contextValue: LiveContext = { caller: ctx.extra.caller!, extra: ctx.extra, stream: null };
         if (operation.operation === 'subscription') {
+          const retryAfter = await options.rateLimit?.(contextValue.caller);
+          if (retryAfter != null) {
+            return refusal(`Too many subscriptions started; try again in ${retryAfter} s`, 'RATE_LIMITED', { retryAfterSeconds: retryAfter });
+          }
           const prepared = await prepare(document, operation, variableValues, contextValue.caller, ctx.extra);
           if (!(prepared instanceof LiveStream)) return prepared;
           contextValue.stream = prepared;

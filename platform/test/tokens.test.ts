@@ -96,6 +96,47 @@ describe('token verification', () => {
     }
   });
 
+  it('says why each forged or unusable token is refused', async () => {
+    const key = await loadOrCreateDevKey((settings.auth as { keyFile: string }).keyFile);
+    const valid = (j: SignJWT) => j.setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setExpirationTime('1h');
+    const why = (token: string) => verifier.verify(`Bearer ${token}`).then(
+      () => 'accepted',
+      (error: { message: string; extensions: { code: string } }) => `${error.extensions.code}: ${error.message}`,
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const none = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify({ roles: ['Admin'], iss: DEV_ISSUER, aud: DEV_AUDIENCE, exp: now + 60 }))}.`;
+    expect(await why(none)).toMatch(/^UNAUTHENTICATED: The token's signing algorithm is not accepted/);
+    // Algorithm confusion: HS256 with the public key's bytes as the HMAC secret.
+    const publicKeyBytes = new TextEncoder().encode(JSON.stringify(key.publicJwk));
+    const confused = await valid(new SignJWT({ roles: ['Admin'] }).setProtectedHeader({ alg: 'HS256', kid: key.kid })).sign(publicKeyBytes);
+    expect(await why(confused)).toMatch(/^UNAUTHENTICATED: The token's signing algorithm is not accepted/);
+    const xBytes = base64url.decode(key.publicJwk.x!);
+    const confusedRaw = await valid(new SignJWT({ roles: ['Admin'] }).setProtectedHeader({ alg: 'HS256', kid: key.kid })).sign(xBytes);
+    expect(await why(confusedRaw)).toMatch(/^UNAUTHENTICATED: The token's signing algorithm is not accepted/);
+    expect(await why(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setIssuer('https://evil.example.com')))).toBe(
+      'UNAUTHENTICATED: The token was issued by an issuer this platform does not trust (iss)',
+    );
+    expect(await why(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setAudience('another-api')))).toBe(
+      'UNAUTHENTICATED: The token is meant for another audience (aud)',
+    );
+    expect(await why(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setExpirationTime(now - 120)))).toBe('UNAUTHENTICATED: The token has expired');
+    expect(await why(await signWithDevKey({ roles: ['Admin'] }, (j) => valid(j).setNotBefore(now + 3600)))).toBe(
+      'UNAUTHENTICATED: The token is not valid yet (nbf is in the future)',
+    );
+    const [h, p, sig] = (await signDevToken(settings, { roles: ['Viewer'] })).split('.');
+    const escalated = base64url.encode(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(base64url.decode(p!))), roles: ['Admin'] }));
+    expect(await why(`${h}.${escalated}.${sig}`)).toBe("UNAUTHENTICATED: The token's signature does not verify");
+    const flipped = sig!.slice(0, 10) + (sig![10] === 'A' ? 'B' : 'A') + sig!.slice(11);
+    expect(await why(`${h}.${p}.${flipped}`)).toBe("UNAUTHENTICATED: The token's signature does not verify");
+    const { privateKey } = await generateKeyPair('EdDSA');
+    const otherKey = await valid(new SignJWT({ roles: ['Admin'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'someone-elses-key' })).sign(privateKey);
+    expect(await why(otherKey)).toBe('UNAUTHENTICATED: The token was signed with a key this platform does not know (kid)');
+    for (const malformed of ['abc', 'a.b.c', '....', `${h}.${p}`, `${h}!.${p}.${sig}`, base64url.encode('{"alg":"EdDSA"}') + '.e30.']) {
+      expect(await why(malformed), malformed).toMatch(/^UNAUTHENTICATED: The token( is malformed|'s signature does not verify)/);
+    }
+    expect(await why('x'.repeat(20_000))).toBe('UNAUTHENTICATED: The token is malformed (too long)');
+  });
+
   it('reads MFA from the amr claim', async () => {
     const token = await signDevToken(settings, { roles: ['DataPrivacyOfficer'], mfa: true });
     expect((await verifier.verify(`Bearer ${token}`)).mfa).toBe(true);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import {
   SignJWT,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -14,7 +15,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import type { Settings } from '../config.ts';
-import { BadUserInputError, UnauthenticatedError } from '../errors.ts';
+import { AppError, BadUserInputError, ErrorCode, UnauthenticatedError } from '../errors.ts';
 import { createFileOnce } from '../files.ts';
 import type { Caller } from './caller.ts';
 import { isRole, type Role } from './roles.ts';
@@ -122,10 +123,6 @@ function callerFromPayload(payload: JWTPayload, token: string): Caller {
 }
 
 /**
- * Verifies bearer tokens: the development key in embedded mode, the identity provider's JWKS in OIDC mode.
- * Only asymmetric algorithms are accepted, so `alg: none` and HMAC confusion are refused.
- */
-/**
  * Tokens this process has verified, for up to a minute and never past their expiry: a lounge scanner or an agent
  * console sends the same token on every request, and its signature need not be checked each time. Keyed by the
  * whole token, so only the identical bytes hit; bounded, oldest out first.
@@ -152,37 +149,95 @@ class VerifiedTokens {
   }
 }
 
+/** Why a token was refused, in words a client developer can act on; never the key material or a stack. */
+function refusal(error: unknown): AppError {
+  if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('The token has expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'nbf':
+        return new UnauthenticatedError('The token is not valid yet (nbf is in the future)');
+      case 'iat':
+        return new UnauthenticatedError('The token was issued in the future (iat)');
+      case 'iss':
+        return new UnauthenticatedError('The token was issued by an issuer this platform does not trust (iss)');
+      case 'aud':
+        return new UnauthenticatedError('The token is meant for another audience (aud)');
+      default:
+        return new UnauthenticatedError(`The token's ${error.claim} claim is invalid`);
+    }
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) {
+    return new UnauthenticatedError(`The token's signing algorithm is not accepted (accepted: ${ACCEPTED_ALGS.join(', ')})`);
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new UnauthenticatedError('The token\'s signature does not verify');
+  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+    return new UnauthenticatedError('The token was signed with a key this platform does not know (kid)');
+  }
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return new UnauthenticatedError('The token is malformed');
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return new AppError('The identity provider\'s keys could not be read; try again', ErrorCode.SERVICE_UNAVAILABLE, {}, 503);
+  }
+  if (error instanceof joseErrors.JOSEError) return new UnauthenticatedError(`The token was refused (${error.code})`);
+  // The identity provider unreachable (a fetch failure): nothing is wrong with the token, and nothing internal is told.
+  return new AppError('The identity provider\'s keys could not be read; try again', ErrorCode.SERVICE_UNAVAILABLE, {}, 503);
+}
+
+/**
+ * Verifies bearer tokens: the development key in embedded mode, the identity provider's JWKS in OIDC mode. Only
+ * asymmetric algorithms are accepted, so `alg: none` and HMAC confusion (HS256 "signed" with the public key) are
+ * refused; the issuer, audience, expiry and not-before are checked (30 s of clock skew allowed).
+ *
+ * OIDC key rotation: a token with a kid not in the cached JWKS makes jose fetch the JWKS again (at most once per
+ * `jwksCooldownMs`), so a new key works without a restart; the JWKS is fetched again once older than
+ * `jwksCacheMaxAgeMs`, so a withdrawn key stops verifying after that age. Verified tokens are remembered for at most
+ * the same age (and a minute), so a token of a withdrawn key is refused at most twice that age after withdrawal.
+ */
 export async function createTokenVerifier(settings: Settings): Promise<TokenVerifier> {
   let keySource: CryptoKey | JWTVerifyGetKey;
+  let devKid: string | null = null;
+  let rememberMs = 60_000;
   if (settings.auth.mode === 'oidc') {
-    keySource = createRemoteJWKSet(new URL(settings.auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    keySource = createRemoteJWKSet(new URL(settings.auth.jwksUrl), {
+      cooldownDuration: settings.auth.jwksCooldownMs,
+      cacheMaxAge: settings.auth.jwksCacheMaxAgeMs,
+    });
+    rememberMs = Math.min(rememberMs, settings.auth.jwksCacheMaxAgeMs);
   } else {
     const key = await loadOrCreateDevKey(settings.auth.keyFile);
     keySource = (await importJWK(key.publicJwk, DEV_ALG)) as CryptoKey;
+    devKid = key.kid;
   }
   const { issuer, audience } = settings.auth;
-  const verified = new VerifiedTokens();
+  const verified = new VerifiedTokens(10_000, rememberMs);
+  const options = { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 };
   return {
     async verify(authorization) {
       if (!authorization) throw new UnauthenticatedError();
       const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
       if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"');
       const token = match[1]!;
+      if (token.length > 16_384) throw new UnauthenticatedError('The token is malformed (too long)');
       const known = verified.get(token);
       if (known) return known;
       try {
+        if (devKid !== null) {
+          // One key signs every development token: any other kid is a key this platform does not know.
+          let kid: string | undefined;
+          try {
+            kid = decodeProtectedHeader(token).kid;
+          } catch {
+            throw new UnauthenticatedError('The token is malformed');
+          }
+          if (kid !== undefined && kid !== devKid) throw new joseErrors.JWKSNoMatchingKey();
+        }
         const { payload } =
-          typeof keySource === 'function'
-            ? await jwtVerify(token, keySource, { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 })
-            : await jwtVerify(token, keySource, { issuer, audience, algorithms: ACCEPTED_ALGS, clockTolerance: 30 });
+          typeof keySource === 'function' ? await jwtVerify(token, keySource, options) : await jwtVerify(token, keySource, options);
         const caller = callerFromPayload(payload, token);
         verified.set(token, caller, payload.exp);
         return caller;
       } catch (error) {
-        if (error instanceof UnauthenticatedError) throw error;
-        if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired');
-        if (error instanceof joseErrors.JOSEError) throw new UnauthenticatedError(`The token was refused (${error.code})`);
-        throw error;
+        if (error instanceof AppError) throw error;
+        throw refusal(error);
       }
     },
   };
