@@ -18,6 +18,8 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An instant in time, ISO 8601 with offset; always returned in UTC. */
   DateTime: { input: string; output: string; }
+  /** Any JSON value: a data-subject export's sections are record lists whose shape is each table's. */
+  JSON: { input: any; output: any; }
 };
 
 export type AccruePointsInput = {
@@ -80,10 +82,138 @@ export type Agent = {
   name: Scalars['String']['output'];
 };
 
+export type AggregateDimension =
+  /** The billing address's ISO 3166 country code. */
+  | 'COUNTRY'
+  /** The last loyalty tier the customer subgraph learned from loyalty's events (null for non-members). */
+  | 'LOYALTY_TIER'
+  | 'RATING'
+  | 'SEGMENT'
+  | 'TYPE';
+
 export type AssignCaseInput = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
   caseId: Scalars['ID']['input'];
   queueCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+/**
+ * One audit record: who did what (a mutation, a sensitive read, reading the trail itself) concerning which
+ * customers, with what outcome, when and from where. Ids and field names only, never values.
+ */
+export type AuditRecord = {
+  __typename?: 'AuditRecord';
+  /** The mutation field, or `sensitive-read`, `audit-read`, ... */
+  action: Scalars['String']['output'];
+  /** The client's address as the gateway saw it. */
+  clientAddress: Maybe<Scalars['String']['output']>;
+  customerIds: Array<Scalars['ID']['output']>;
+  /** Argument and input field names given (dotted), or the sensitive fields read. */
+  fields: Array<Scalars['String']['output']>;
+  /** The owning subgraph and its row, e.g. `customer:42`. */
+  id: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** `ok`, or the error code the caller received (FORBIDDEN, NOT_FOUND, CUST-001, ...). */
+  outcome: Scalars['String']['output'];
+  requestId: Scalars['String']['output'];
+  roles: Array<Scalars['String']['output']>;
+  /** The subgraph whose data the action concerned. */
+  subgraph: Scalars['String']['output'];
+  /** The token's subject. */
+  subject: Scalars['String']['output'];
+  targetId: Maybe<Scalars['String']['output']>;
+  targetType: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditRecordConnection = {
+  __typename?: 'AuditRecordConnection';
+  edges: Array<AuditRecordEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditRecordEdge = {
+  __typename?: 'AuditRecordEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditRecord;
+};
+
+/**
+ * One customer's audit trail, each subgraph adding its own records. DataPrivacyOfficer (or Admin) with MFA only;
+ * every read of it is audited too.
+ */
+export type AuditTrail = {
+  __typename?: 'AuditTrail';
+  /** This subgraph's records for the customer, newest first; `from` and `to` bound `occurredAt` (inclusive). */
+  caseRecords: AuditRecordConnection;
+  customerId: Scalars['ID']['output'];
+  /** This subgraph's records for the customer, newest first; `from` and `to` bound `occurredAt` (inclusive). */
+  customerRecords: AuditRecordConnection;
+  /** This subgraph's records for the customer, newest first; `from` and `to` bound `occurredAt` (inclusive). */
+  interactionRecords: AuditRecordConnection;
+  /** This subgraph's records for the customer, newest first; `from` and `to` bound `occurredAt` (inclusive). */
+  invitationRecords: AuditRecordConnection;
+  /** This subgraph's records for the customer, newest first; `from` and `to` bound `occurredAt` (inclusive). */
+  loyaltyRecords: AuditRecordConnection;
+};
+
+
+/**
+ * One customer's audit trail, each subgraph adding its own records. DataPrivacyOfficer (or Admin) with MFA only;
+ * every read of it is audited too.
+ */
+export type AuditTrailCaseRecordsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * One customer's audit trail, each subgraph adding its own records. DataPrivacyOfficer (or Admin) with MFA only;
+ * every read of it is audited too.
+ */
+export type AuditTrailCustomerRecordsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * One customer's audit trail, each subgraph adding its own records. DataPrivacyOfficer (or Admin) with MFA only;
+ * every read of it is audited too.
+ */
+export type AuditTrailInteractionRecordsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * One customer's audit trail, each subgraph adding its own records. DataPrivacyOfficer (or Admin) with MFA only;
+ * every read of it is audited too.
+ */
+export type AuditTrailInvitationRecordsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * One customer's audit trail, each subgraph adding its own records. DataPrivacyOfficer (or Admin) with MFA only;
+ * every read of it is audited too.
+ */
+export type AuditTrailLoyaltyRecordsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** The cabin of the day's flight. */
@@ -504,8 +634,17 @@ export type CreateFollowUpTaskInput = {
 /** A customer of the airline: a person or an organisation. */
 export type Customer = {
   __typename?: 'Customer';
-  /** Problems found in the addresses (such as a postal code that does not fit the country); they never block a save. */
+  /**
+   * Problems found in the addresses (such as a postal code that does not fit the country); they never block a save.
+   * For callers who see the addresses masked, the message does not repeat the postal code.
+   */
   addressWarnings: Array<ValidationWarning>;
+  /**
+   * Sensitive (encrypted at rest). In clear for callers with the sensitive-read privilege and MFA
+   * (DataPrivacyOfficer, Admin) and for the customer itself; masked for everyone else: `street` is `*****`,
+   * `zipCode` keeps its first two characters (`28***`), city, state and country are shown. Every read in clear is
+   * audited.
+   */
   billingAddress: Maybe<Address>;
   /** The customer's cases, newest first; only those in the given statuses when `status` is set. */
   cases: Array<Case>;
@@ -519,6 +658,7 @@ export type Customer = {
   createdAt: Scalars['DateTime']['output'];
   /** Sequential, unique, never reused: CUS-000001. */
   customerNumber: Scalars['String']['output'];
+  /** Sensitive (encrypted at rest): null unless the caller may read sensitive fields in clear (see `maskedFields`). */
   dateOfBirth: Maybe<Scalars['Date']['output']>;
   deactivatedAt: Maybe<Scalars['DateTime']['output']>;
   deactivationReason: Maybe<Scalars['String']['output']>;
@@ -551,6 +691,11 @@ export type Customer = {
   loyalty: Maybe<LoyaltyAccount>;
   /** The customer's loyalty programme number as given by the customer or an agent (the account itself is `loyalty`). */
   loyaltyNumber: Maybe<Scalars['String']['output']>;
+  /**
+   * The sensitive fields that hold a value but are masked or withheld for this caller: any of `passport.number`,
+   * `dateOfBirth`, `billingAddress`, `shippingAddress`. Empty when the caller sees everything in clear.
+   */
+  maskedFields: Array<Scalars['String']['output']>;
   /** When set, this customer was merged into that one (its records moved there). */
   mergedInto: Maybe<Customer>;
   /** E-mails and SMS sent to the customer, newest first. `first` is 1 to 100. */
@@ -558,6 +703,7 @@ export type Customer = {
   middleName: Maybe<Scalars['String']['output']>;
   /** ISO 3166-1 alpha-2. */
   nationality: Maybe<Scalars['String']['output']>;
+  /** `number` is sensitive (encrypted at rest) and masked as in `Passport.number` unless the caller reads it in clear. */
   passport: Maybe<Passport>;
   preferences: CustomerPreferences;
   /** BCP 47 tag, e.g. es or en-GB. */
@@ -573,6 +719,7 @@ export type Customer = {
   segment: CustomerSegment;
   /** True while the segment is fixed by hand rather than by the rules. */
   segmentOverridden: Scalars['Boolean']['output'];
+  /** Sensitive, masked like `billingAddress`. */
   shippingAddress: Maybe<Address>;
   status: CustomerStatus;
   /** The customer's analysed texts, newest first, optionally of one sentiment (staff with read access). `first` is 1 to 100. */
@@ -805,6 +952,64 @@ export type CustomerType =
   | 'NON_PROFIT'
   | 'SMALL_BUSINESS';
 
+/** A GDPR data-subject export (owned by the customer subgraph); this subgraph answers its own section. */
+export type DataSubjectExport = {
+  __typename?: 'DataSubjectExport';
+  /**
+   * Everything the case subgraph holds on the customer: cases with their history, comments, compensation claims, SLA milestones and attachments (files described by
+   * size; each is served by its download link); the last known loyalty tier where kept, the audit
+   * trail of the customer's data here and the events published about the customer. Null until ready, or after
+   * expiry. GdprExport (MFA) or the customer itself.
+   */
+  caseData: Maybe<Scalars['JSON']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Everything the customer subgraph holds: profile, history, preferences, consents, devices, contacts, purchases, refunds, trips, events. */
+  customerData: Maybe<Scalars['JSON']['output']>;
+  customerId: Scalars['ID']['output'];
+  /** When the export and its sections are deleted. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** One line per subgraph that failed, with the reason. */
+  failures: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /**
+   * Everything the interaction subgraph holds on the customer: interactions, timeline entries, follow-up tasks,
+   * feedback, text analyses, insights, messages (attachments described by size), meetings, marketing consents, events.
+   * Null until ready, or after expiry. GdprExport (MFA) or the customer itself.
+   */
+  interactionData: Maybe<Scalars['JSON']['output']>;
+  /**
+   * Everything the invitation subgraph holds on the customer: lounge invitations and their scans; the last known loyalty tier where kept, the audit
+   * trail of the customer's data here and the events published about the customer. Null until ready, or after
+   * expiry. GdprExport (MFA) or the customer itself.
+   */
+  invitationData: Maybe<Scalars['JSON']['output']>;
+  /**
+   * Everything the loyalty subgraph holds on the customer: loyalty accounts (merged duplicates' included), tier history and the points ledger; the last known loyalty tier where kept, the audit
+   * trail of the customer's data here and the events published about the customer. Null until ready, or after
+   * expiry. GdprExport (MFA) or the customer itself.
+   */
+  loyaltyData: Maybe<Scalars['JSON']['output']>;
+  readySections: Array<Scalars['String']['output']>;
+  requestedAt: Scalars['DateTime']['output'];
+  /** The token subject that asked for it. */
+  requestedBy: Scalars['String']['output'];
+  /** Subgraphs whose section is ready, of `sectionsTotal` (5). */
+  sectionsReady: Scalars['Int']['output'];
+  sectionsTotal: Scalars['Int']['output'];
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  status: DataSubjectExportStatus;
+};
+
+export type DataSubjectExportStatus =
+  /** All five sections are ready. */
+  | 'COMPLETED'
+  /** A subgraph could not build its section (see `failures`); ask again for a new export. */
+  | 'FAILED'
+  /** Recorded; no subgraph has finished its section yet. */
+  | 'PENDING'
+  /** At least one section is ready. */
+  | 'RUNNING';
+
 export type DefineAgentInput = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   /** 1 to 500. */
@@ -898,6 +1103,95 @@ export type EnrollLoyaltyMemberInput = {
   customerId: Scalars['ID']['input'];
   /** Defaults to CLASICA. */
   tier?: InputMaybe<LoyaltyTier>;
+};
+
+/**
+ * What GDPR erasure of a customer (and the duplicates merged into it) will change in every subgraph; each subgraph
+ * answers its own field. Only DataPrivacyOfficer (or Admin) with MFA: FORBIDDEN otherwise.
+ */
+export type ErasurePreview = {
+  __typename?: 'ErasurePreview';
+  /** The case subgraph's part. */
+  case: ErasurePreviewSection;
+  /** The customer subgraph's part: profile, contacts, devices, preferences, history, trips, stored events. */
+  customer: ErasurePreviewSection;
+  customerId: Scalars['ID']['output'];
+  /** The interaction subgraph's part. */
+  interaction: ErasurePreviewSection;
+  /** The invitation subgraph's part. */
+  invitation: ErasurePreviewSection;
+  /** The loyalty subgraph's part. */
+  loyalty: ErasurePreviewSection;
+};
+
+/** One subgraph's part of an erasure preview: what it will change and what it keeps. */
+export type ErasurePreviewSection = {
+  __typename?: 'ErasurePreviewSection';
+  retained: Array<ErasureRetainedRecords>;
+  subgraph: Scalars['String']['output'];
+  tables: Array<ErasureTableChange>;
+};
+
+/** A GDPR erasure: the request and what every subgraph changed and kept. */
+export type ErasureReport = {
+  __typename?: 'ErasureReport';
+  /** When the last subgraph finished; null while IN_PROGRESS. */
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The customer erased (its id is kept; the record holds no personal data any more). */
+  customerId: Scalars['ID']['output'];
+  /** The customer and the duplicates merged into it, all erased. */
+  customerIds: Array<Scalars['ID']['output']>;
+  id: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  requestedAt: Scalars['DateTime']['output'];
+  /** The token subject of the DataPrivacyOfficer who asked. */
+  requestedBy: Scalars['String']['output'];
+  /** One section per subgraph (customer, interaction, case, invitation, loyalty), PENDING until it has answered. */
+  sections: Array<ErasureReportSection>;
+  status: ErasureStatus;
+};
+
+/** One subgraph's part of an erasure report. */
+export type ErasureReportSection = {
+  __typename?: 'ErasureReportSection';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Records kept, anonymised, e.g. cases and their compensation amounts. */
+  retained: Array<ErasureRetainedRecords>;
+  status: ErasureSectionStatus;
+  subgraph: Scalars['String']['output'];
+  /** Per table: rows changed and the columns pseudonymised. */
+  tables: Array<ErasureTableChange>;
+};
+
+/** Records GDPR erasure keeps, anonymised (no personal data left in them), and what of them is kept. */
+export type ErasureRetainedRecords = {
+  __typename?: 'ErasureRetainedRecords';
+  count: Scalars['Int']['output'];
+  /** The table, as `schema.table`. */
+  table: Scalars['String']['output'];
+  /** What is kept, e.g. cases with their status, category and compensation amounts. */
+  what: Scalars['String']['output'];
+};
+
+export type ErasureSectionStatus =
+  | 'COMPLETED'
+  | 'PENDING';
+
+export type ErasureStatus =
+  /** Every subgraph has erased its part. */
+  | 'COMPLETED'
+  /** The customer subgraph has erased its part; waiting for the others. */
+  | 'IN_PROGRESS';
+
+/** What GDPR erasure changes (in a preview: would change) in one table of a subgraph. */
+export type ErasureTableChange = {
+  __typename?: 'ErasureTableChange';
+  /** The columns pseudonymised: set to null or to a placeholder such as `[erased]`. */
+  fields: Array<Scalars['String']['output']>;
+  /** Rows changed (in a preview: rows that would change). */
+  rowsAffected: Scalars['Int']['output'];
+  /** The table, as `schema.table`. */
+  table: Scalars['String']['output'];
 };
 
 export type ExpireAviosInput = {
@@ -1420,6 +1714,7 @@ export type Message = {
   /** When the next attempt is due, while QUEUED. */
   nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
   providerMessageId: Maybe<Scalars['String']['output']>;
+  purpose: MessagePurpose;
   /** An e-mail address or an E.164 number. */
   recipient: Scalars['String']['output'];
   /** SMS: the number of parts it is sent (and billed) in. */
@@ -1456,6 +1751,18 @@ export type MessageEdge = {
   cursor: Scalars['String']['output'];
   node: Message;
 };
+
+/**
+ * Why a message is sent. Marketing is opt-in: a MARKETING message is refused unless the customer's consent ledger
+ * (customer subgraph, `recordConsent`) currently grants MARKETING_EMAIL for an e-mail or MARKETING_SMS for an SMS:
+ * BAD_USER_INPUT naming `purpose`, with `extensions.consent` the purpose missing. A MARKETING message already queued
+ * when the consent is withdrawn is not sent: it ends FAILED with the reason in `lastError`.
+ */
+export type MessagePurpose =
+  /** Offers and campaigns: only with the customer's marketing consent for the channel. */
+  | 'MARKETING'
+  /** Operational messages the customer needs whatever its consents: flight changes, case replies, invitations. */
+  | 'SERVICE';
 
 /**
  * QUEUED: stored, waiting for (another) attempt. SENDING: a dispatcher holds it. SENT: the provider accepted it.
@@ -1551,6 +1858,17 @@ export type Mutation = {
    * is given. Needs the loyalty-management privilege. CONFLICT (field customerId) if already a member.
    */
   enrollLoyaltyMember: LoyaltyAccount;
+  /**
+   * GDPR erasure (right to be forgotten) of a customer and every duplicate merged into it. In one transaction this
+   * subgraph pseudonymises the profile, contacts, devices, preferences, history values and stored event payloads,
+   * deactivates the customer for good (hidden like a deactivated customer; never changed or reactivated again),
+   * records who asked, why and when, and publishes CustomerErasureRequested; every other subgraph then pseudonymises
+   * its own records and reports back. Financial and compensation records are kept, anonymised. Answers the report
+   * at once (IN_PROGRESS until every subgraph has answered). Erasing an erased customer again answers its existing
+   * report. Needs the gdpr:erase privilege (DataPrivacyOfficer, Admin) and a token showing MFA: FORBIDDEN otherwise.
+   * `reason` 3-500 characters (BAD_USER_INPUT naming `reason`); NOT_FOUND (CUST-001) for an unknown customer.
+   */
+  eraseCustomer: ErasureReport;
   /** Removes Avios that expired under the programme rules. Idempotent by externalId. */
   expireAvios: LedgerPosting;
   /**
@@ -1655,6 +1973,14 @@ export type Mutation = {
    * Staff on the customer's cases, or the customer on its own.
    */
   requestCaseAttachmentUpload: CaseAttachmentUpload;
+  /**
+   * Starts a GDPR data-subject export (Art. 15/20): every subgraph gathers everything it holds on the customer (and
+   * on duplicates merged into it), in clear, in the background; poll `dataSubjectExport(id)` for progress. Needs
+   * GdprExport with MFA (FORBIDDEN with the MFA message without it), or a Customer token asking for its own data.
+   * While an export of the customer is PENDING or RUNNING, asking again answers that one. CUST-001 when the customer
+   * does not exist; a merged duplicate's id exports the customer it was merged into.
+   */
+  requestDataSubjectExport: DataSubjectExport;
   /** Sends a live invitation to the customer again (same QR code); at most once a minute (INV-005). */
   resendInvitation: Invitation;
   /**
@@ -1673,13 +1999,14 @@ export type Mutation = {
   /**
    * Queues an e-mail to the customer and logs it as an outbound EMAIL interaction (with its timeline entry). Answers
    * at once with status QUEUED; the dispatcher sends it, retrying a failing server. Either `template` or `subject`
-   * with `text` and/or `html`. At most 5 attachments and 10 MB in total.
+   * with `text` and/or `html`. At most 5 attachments and 10 MB in total. A MARKETING e-mail needs MARKETING_EMAIL
+   * consent (see MessagePurpose).
    */
   sendEmail: Message;
   /**
    * Queues an SMS to an E.164 number and logs it as an outbound SMS interaction. 1 to 1600 characters, sent in
    * segments (GSM-7: 160, or 153 per part; otherwise UCS-2: 70, or 67 per part). A number that texted STOP is
-   * refused with COMM-001 until it texts START.
+   * refused with COMM-001 until it texts START. A MARKETING SMS needs MARKETING_SMS consent (see MessagePurpose).
    */
   sendSms: Message;
   /** Replaces the assignment rules; the order given is the order tried, first match wins (case-routing managers). */
@@ -1841,6 +2168,12 @@ export type MutationEnrollLoyaltyMemberArgs = {
 };
 
 
+export type MutationEraseCustomerArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationExpireAviosArgs = {
   input: ExpireAviosInput;
 };
@@ -1975,6 +2308,11 @@ export type MutationRemoveContactArgs = {
 
 export type MutationRequestCaseAttachmentUploadArgs = {
   input: CaseAttachmentUploadInput;
+};
+
+
+export type MutationRequestDataSubjectExportArgs = {
+  customerId: Scalars['ID']['input'];
 };
 
 
@@ -2119,6 +2457,10 @@ export type Passport = {
   /** ISO 3166-1 alpha-2 of the issuing country. */
   country: Maybe<Scalars['String']['output']>;
   expiresOn: Maybe<Scalars['Date']['output']>;
+  /**
+   * In clear for the sensitive-read privilege with MFA and for the customer itself; otherwise masked: `*****` and
+   * the last four characters (`*****3456`) when the number has eight or more, `*****` alone when shorter.
+   */
   number: Scalars['String']['output'];
 };
 
@@ -2255,6 +2597,11 @@ export type Query = {
   /** An agent's open cases, most urgent first (complaint-handling staff). */
   agentWorkList: Array<Case>;
   /**
+   * One customer's audit trail across every subgraph (mutations, sensitive reads, trail reads), each subgraph's
+   * records newest first. DataPrivacyOfficer (or Admin) with MFA; FORBIDDEN otherwise, naming the MFA need.
+   */
+  auditTrail: AuditTrail;
+  /**
    * What a passenger is owed for one disruption: EU 261/2004 for DELAY, CANCELLATION and DENIED_BOARDING (distance
    * band by great-circle distance between the airports, scope, notice windows, reroute reductions, extraordinary
    * circumstances), the Montreal Convention limit for BAGGAGE. The rule set in force on the scheduled departure
@@ -2279,8 +2626,30 @@ export type Query = {
   customer: Maybe<Customer>;
   /** One customer by its customer number (CUS-000001), with the same rules as `customer`. */
   customerByNumber: Maybe<Customer>;
+  /**
+   * Live customers whose passport number is exactly `passportNumber` (case, spaces and dashes ignored), found by a
+   * keyed hash, never by decrypting: an empty list when none. Needs the sensitive-read privilege with MFA
+   * (DataPrivacyOfficer, Admin): FORBIDDEN otherwise. BAD_USER_INPUT naming `passportNumber` unless it is 5 to 20
+   * letters and digits. Every match is audited as a sensitive read.
+   */
+  customerByPassport: Array<Customer>;
+  /**
+   * A GDPR data-subject export: its progress and, as its five subgraphs finish, the document. Readable with
+   * GdprExport (MFA required) or by the customer itself; null when unknown or expired (exports are deleted 7 days
+   * after the request). Select `customerData`, `interactionData`, `caseData`, `invitationData` and `loyaltyData` for
+   * the whole document in one response. Every read is audited where the subgraph keeps an audit trail.
+   */
+  dataSubjectExport: Maybe<DataSubjectExport>;
   /** The e-mail templates, by code (staff who may log interactions, Admin, MarketingManager). */
   emailTemplates: Array<EmailTemplate>;
+  /**
+   * What erasing the customer (and the duplicates merged into it) will change in every subgraph, before anything
+   * is changed: rows and columns per table, and the records kept. DataPrivacyOfficer (or Admin) with MFA only.
+   * NOT_FOUND for an unknown customer.
+   */
+  erasurePreview: ErasurePreview;
+  /** An erasure report by id: DataPrivacyOfficer (or Admin) with MFA only; null when there is none. */
+  erasureReport: Maybe<ErasureReport>;
   /** One feedback: staff with read access, or the customer's own token. */
   feedback: Maybe<Feedback>;
   /**
@@ -2352,6 +2721,14 @@ export type Query = {
    * match), otherwise NAME.
    */
   searchCustomers: CustomerSearchResult;
+  /**
+   * Counts of active customers per combination of the `groupBy` dimensions, for anonymised partner sharing
+   * (AggregateRead: DataAnalyst, Admin; everyone else FORBIDDEN). Any group of fewer than `minimumGroupSize` (10)
+   * customers is left out and only counted in `suppressedGroups`, never with its size. No personal field is ever
+   * part of a group. An empty `groupBy` is one group of all active customers. BAD_USER_INPUT naming `groupBy` when a
+   * dimension repeats.
+   */
+  segmentAggregates: SegmentAggregateReport;
   /** Service levels per priority. */
   slaPolicies: Array<SlaPolicy>;
   /** One timeline entry: staff with read access, or the customer's own token (what `customerTimeline` delivers). */
@@ -2361,6 +2738,11 @@ export type Query = {
 
 export type QueryAgentWorkListArgs = {
   agentId: Scalars['ID']['input'];
+};
+
+
+export type QueryAuditTrailArgs = {
+  customerId: Scalars['ID']['input'];
 };
 
 
@@ -2397,6 +2779,26 @@ export type QueryCustomerArgs = {
 
 export type QueryCustomerByNumberArgs = {
   customerNumber: Scalars['String']['input'];
+};
+
+
+export type QueryCustomerByPassportArgs = {
+  passportNumber: Scalars['String']['input'];
+};
+
+
+export type QueryDataSubjectExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryErasurePreviewArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+export type QueryErasureReportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2485,6 +2887,11 @@ export type QuerySearchCustomersArgs = {
   sort?: InputMaybe<Array<CustomerSort>>;
   status?: InputMaybe<Array<CustomerStatus>>;
   type?: InputMaybe<Array<CustomerType>>;
+};
+
+
+export type QuerySegmentAggregatesArgs = {
+  groupBy: Array<AggregateDimension>;
 };
 
 
@@ -2635,10 +3042,37 @@ export type SeatPreference =
   | 'NO_PREFERENCE'
   | 'WINDOW';
 
+/** One combination of the dimensions asked for; the dimensions not asked for are null. */
+export type SegmentAggregateGroup = {
+  __typename?: 'SegmentAggregateGroup';
+  /** Mean lifetime value of the group's customers, rounded to whole euros. */
+  averageLifetimeValue: Money;
+  country: Maybe<Scalars['String']['output']>;
+  customerCount: Scalars['Int']['output'];
+  loyaltyTier: Maybe<Scalars['String']['output']>;
+  rating: Maybe<CustomerRating>;
+  segment: Maybe<CustomerSegment>;
+  type: Maybe<CustomerType>;
+};
+
+export type SegmentAggregateReport = {
+  __typename?: 'SegmentAggregateReport';
+  generatedAt: Scalars['DateTime']['output'];
+  groupBy: Array<AggregateDimension>;
+  /** The groups of at least `minimumGroupSize` active customers, largest first. */
+  groups: Array<SegmentAggregateGroup>;
+  /** Groups smaller than this are suppressed (10). */
+  minimumGroupSize: Scalars['Int']['output'];
+  /** How many groups were left out for being too small (their sizes are never reported). */
+  suppressedGroups: Scalars['Int']['output'];
+};
+
 export type SendEmailInput = {
   attachments?: InputMaybe<Array<EmailAttachmentInput>>;
   customerId: Scalars['ID']['input'];
   html?: InputMaybe<Scalars['String']['input']>;
+  /** SERVICE (default) or MARKETING; see MessagePurpose. */
+  purpose?: InputMaybe<MessagePurpose>;
   /** Required unless a template is named; at most 500 characters, one line. */
   subject?: InputMaybe<Scalars['String']['input']>;
   template?: InputMaybe<EmailTemplateUseInput>;
@@ -2652,6 +3086,8 @@ export type SendSmsInput = {
   /** 1 to 1600 characters. */
   body: Scalars['String']['input'];
   customerId: Scalars['ID']['input'];
+  /** SERVICE (default) or MARKETING; see MessagePurpose. */
+  purpose?: InputMaybe<MessagePurpose>;
   /** E.164, e.g. +34600123456. */
   to: Scalars['String']['input'];
 };

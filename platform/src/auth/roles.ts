@@ -40,6 +40,8 @@ export const Privilege = {
   QrValidate: 'qr:validate',
   LoungeManage: 'lounge:manage',
   CaseRoutingManage: 'case-routing:manage',
+  /** Reading a customer's audit trail across the subgraphs (DataPrivacyOfficer). */
+  AuditRead: 'audit:read',
 } as const;
 export type Privilege = (typeof Privilege)[keyof typeof Privilege];
 
@@ -70,7 +72,7 @@ export const ROLE_PRIVILEGES: Record<Role, ReadonlySet<Privilege>> = {
   CheckInAgent: new Set([...supportAgent, P.InvitationIssue]),
   CustomerAffairsExecutive: new Set([...supportAgent, P.CompensationApprove]),
   MarketingManager: new Set([P.CustomerRead, P.TestimonialApprove, P.SegmentRead]),
-  DataPrivacyOfficer: new Set([P.CustomerRead, P.SensitiveRead, P.GdprExport, P.GdprErase]),
+  DataPrivacyOfficer: new Set([P.CustomerRead, P.SensitiveRead, P.GdprExport, P.GdprErase, P.AuditRead]),
   LoyaltyManager: new Set([P.CustomerRead, P.LoyaltyManage]),
   DataAnalyst: new Set([P.AggregateRead]),
   LoungeDevice: new Set([P.QrValidate]),
@@ -79,7 +81,7 @@ export const ROLE_PRIVILEGES: Record<Role, ReadonlySet<Privilege>> = {
 };
 
 /** Privileges that also demand a token showing multi-factor authentication (DOMAIN.md). */
-export const MFA_PRIVILEGES: ReadonlySet<Privilege> = new Set([P.SensitiveRead, P.GdprExport, P.GdprErase]);
+export const MFA_PRIVILEGES: ReadonlySet<Privilege> = new Set([P.SensitiveRead, P.GdprExport, P.GdprErase, P.AuditRead]);
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

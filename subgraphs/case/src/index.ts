@@ -1,4 +1,4 @@
-import { customerMergedConsumer, defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { customerMergedConsumer, defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { configureAttachments } from './attachments/attachments.ts';
 import { attachmentRoutes } from './attachments/routes.ts';
 import { LocalBlobStore, S3BlobStore } from './attachments/store.ts';
@@ -7,11 +7,12 @@ import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
 import { seedSlaPolicies } from './domain/sla.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'case',
-  resolvers,
+  resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,

@@ -14,3 +14,6 @@ export type SlaPolicyMapper = SlaPolicyRow;
 export type SlaMilestoneMapper = SlaMilestoneRow;
 export type CaseAttachmentMapper = CaseAttachmentRow;
 export type CaseAttachmentUploadMapper = { attachment: CaseAttachmentRow; uploadUrl: string; expiresAt: Date; headers: Record<string, string> };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

@@ -1,14 +1,15 @@
-import { defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { auditLog, knownTiers, outbox } from './db/schema.ts';
 import { activityConsumer } from './domain/activity.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
 import { startContactTransferJobs } from './transfer/jobs.ts';
 import { contactTransferRoutes } from './transfer/routes.ts';
 
 export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'customer',
-  resolvers,
+  resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,

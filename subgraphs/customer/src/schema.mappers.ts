@@ -22,3 +22,6 @@ export type ContactImportMapper = ContactImportRow;
 export type ContactExportMapper = ContactExportRow;
 export type PurchaseMapper = PurchaseRow;
 export type TripMapper = TripRow;
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

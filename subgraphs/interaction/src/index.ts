@@ -1,4 +1,4 @@
-import { customerMergedConsumer, defineSubgraph, type EventConsumer } from '@cmp/platform';
+import { customerMergedConsumer, defineSubgraph, type EventConsumer, mergeResolverMaps } from '@cmp/platform';
 import { configureTextAnalysis } from './analysis/index.ts';
 import { crmWebhookConsumer } from './connectors/crm-webhook.ts';
 import { historyFeedConsumer } from './connectors/history-feed.ts';
@@ -10,6 +10,7 @@ import { caseAnalysisConsumer } from './events/case-analysis-consumer.ts';
 import { followUpConsumer } from './events/follow-up-consumer.ts';
 import { timelineConsumer } from './events/timeline-consumer.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
 
 // A merged customer's communications, timeline and follow-ups belong to the target.
@@ -27,7 +28,7 @@ const consumers: EventConsumer[] = [...ALWAYS];
 
 export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'interaction',
-  resolvers,
+  resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,

@@ -13,3 +13,6 @@ export type PublicTestimonialMapper = import('./db/feedback.schema.ts').Feedback
 export type TextAnalysisMapper = import('./db/feedback.schema.ts').TextAnalysisRow;
 export type CustomerInsightsMapper = import('./db/feedback.schema.ts').CustomerInsightsRow;
 export type CaseMapper = { id: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

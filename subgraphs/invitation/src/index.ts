@@ -1,16 +1,17 @@
-import { customerMergedConsumer, defineSubgraph, knownTierConsumer } from '@cmp/platform';
+import { customerMergedConsumer, defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { upsertLounges } from './db/invitations.repo.ts';
 import { auditLog, invitations, knownTiers, outbox } from './db/schema.ts';
 import { startExpiryJob } from './domain/lifecycle.ts';
 import { SEEDED_LOUNGES } from './domain/lounges.ts';
 import { ScanRecorder } from './domain/scan-recorder.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
 import { configureInvitation, runtimeFromSettings } from './runtime.ts';
 
 export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'invitation',
-  resolvers,
+  resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,

@@ -11,3 +11,6 @@ export type QrValidationMapper = QrValidation;
 /** The images are drawn only when selected. */
 export type QrCodeMapper = { payload: string };
 export type CustomerMapper = { id: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

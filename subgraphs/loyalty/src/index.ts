@@ -1,14 +1,15 @@
-import { defineSubgraph } from '@cmp/platform';
+import { defineSubgraph, mergeResolverMaps } from '@cmp/platform';
 import { configureExternalLoyalty } from './adapters/external-loyalty.ts';
 import { auditLog, outbox } from './db/schema.ts';
 import { customerMergedConsumer } from './domain/merge.ts';
 import { eligibilityRoutes } from './http/eligibility-route.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export const loyaltySubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'loyalty',
-  resolvers,
+  resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,

@@ -10,3 +10,6 @@ export type LedgerPostingMapper = Posting;
 export type LoungeEligibilityMapper = EligibilityAnswer;
 export type LoyaltyAccountRefreshMapper = AccountView;
 export type CustomerMapper = { id: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };
