@@ -174,7 +174,8 @@ function refusal(error: unknown): AppError {
     return new UnauthenticatedError('The token was signed with a key this platform does not know (kid)');
   }
   if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return new UnauthenticatedError('The token is malformed');
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+  // jose's plain JOSEError is only its JWKS fetch failing (not 200, not JSON).
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || (error as Error)?.constructor === joseErrors.JOSEError) {
     return new AppError('The identity provider\'s keys could not be read; try again', ErrorCode.SERVICE_UNAVAILABLE, {}, 503);
   }
   if (error instanceof joseErrors.JOSEError) return new UnauthenticatedError(`The token was refused (${error.code})`);
