@@ -6,13 +6,15 @@ import { auditLog, cases, knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
 import { seedSlaPolicies } from './domain/sla.ts';
+import { caseDataExportConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
+import { dataExportResolvers } from './resolvers/data-export.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'case',
-  resolvers: mergeResolverMaps(resolvers, auditResolvers),
+  resolvers: mergeResolverMaps(resolvers, dataExportResolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,
@@ -21,6 +23,8 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     knownTierConsumer('case.known-tiers', knownTiers),
     // A merged customer's complaints and cases (with their claims, comments and files) belong to the target.
     customerMergedConsumer('case.customer-merged', [{ table: cases, customerId: cases.customerId }]),
+    // GDPR data-subject export: this subgraph's section.
+    caseDataExportConsumer,
   ],
   configure: (settings) => configureCompensation(settings.compensation),
   seedReferenceData: (db) => seedSlaPolicies(db),

@@ -1,6 +1,7 @@
 import { defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { auditLog, knownTiers, outbox } from './db/schema.ts';
 import { activityConsumer } from './domain/activity.ts';
+import { customerDataExportConsumer, dataExportErasureConsumer, dataExportProgressConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -14,7 +15,14 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   outbox,
   auditLog,
   // Loyalty's tier changes update the segmentation inputs kept here.
-  consumers: [knownTierConsumer('customer.loyalty-tiers', knownTiers), activityConsumer],
+  consumers: [
+    knownTierConsumer('customer.loyalty-tiers', knownTiers),
+    activityConsumer,
+    // GDPR data-subject export: this subgraph's section, and every subgraph's progress.
+    customerDataExportConsumer,
+    dataExportProgressConsumer,
+    dataExportErasureConsumer,
+  ],
   constraintErrors: {
     customers_primary_email_key: {
       code: 'CUST-002',

@@ -25,3 +25,4 @@ export type TripMapper = TripRow;
 
 /** A customer audit trail's key: the customer (its records are read per subgraph). */
 export type AuditTrailMapper = { customerId: string };
+export type DataSubjectExportMapper = import('./db/schema.ts').DataSubjectExportRow;

@@ -9,6 +9,8 @@ import { feedback, textAnalyses } from './db/feedback.schema.ts';
 import { caseAnalysisConsumer } from './events/case-analysis-consumer.ts';
 import { followUpConsumer } from './events/follow-up-consumer.ts';
 import { timelineConsumer } from './events/timeline-consumer.ts';
+import { interactionDataExportConsumer } from './domain/data-export.ts';
+import { marketingConsentConsumer } from './domain/marketing-consent.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -24,6 +26,8 @@ const mergeConsumer = customerMergedConsumer('interaction.customer-merged', [
   { table: meetings, customerId: meetings.customerId },
 ]);
 const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer, caseAnalysisConsumer];
+// GDPR: this subgraph's section of a data-subject export; the consents marketing sends are checked against.
+ALWAYS.push(interactionDataExportConsumer, marketingConsentConsumer);
 const consumers: EventConsumer[] = [...ALWAYS];
 
 export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {

@@ -4,14 +4,16 @@ import { auditLog, invitations, knownTiers, outbox } from './db/schema.ts';
 import { startExpiryJob } from './domain/lifecycle.ts';
 import { SEEDED_LOUNGES } from './domain/lounges.ts';
 import { ScanRecorder } from './domain/scan-recorder.ts';
+import { invitationDataExportConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
+import { dataExportResolvers } from './resolvers/data-export.ts';
 import { resolvers } from './resolvers/index.ts';
 import { configureInvitation, runtimeFromSettings } from './runtime.ts';
 
 export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'invitation',
-  resolvers: mergeResolverMaps(resolvers, auditResolvers),
+  resolvers: mergeResolverMaps(resolvers, dataExportResolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,
@@ -22,6 +24,8 @@ export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     knownTierConsumer('invitation.known-tiers', knownTiers),
     // A merged customer's invitations (and so their scans) belong to the target.
     customerMergedConsumer('invitation.customer-merged', [{ table: invitations, customerId: invitations.customerId }]),
+    // GDPR data-subject export: this subgraph's section.
+    invitationDataExportConsumer,
   ],
   seedReferenceData: (db) => upsertLounges(db, SEEDED_LOUNGES),
   start: async ({ db, settings, logger }) => {

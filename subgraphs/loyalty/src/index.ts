@@ -3,17 +3,19 @@ import { configureExternalLoyalty } from './adapters/external-loyalty.ts';
 import { auditLog, outbox } from './db/schema.ts';
 import { customerMergedConsumer } from './domain/merge.ts';
 import { eligibilityRoutes } from './http/eligibility-route.ts';
+import { loyaltyDataExportConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
+import { dataExportResolvers } from './resolvers/data-export.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export const loyaltySubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'loyalty',
-  resolvers: mergeResolverMaps(resolvers, auditResolvers),
+  resolvers: mergeResolverMaps(resolvers, dataExportResolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,
-  consumers: [customerMergedConsumer],
+  consumers: [customerMergedConsumer, loyaltyDataExportConsumer],
   configure: (settings) => {
     configureExternalLoyalty(settings.externalLoyalty);
   },

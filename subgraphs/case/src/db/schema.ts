@@ -1,4 +1,4 @@
-import { defineAuditLog, defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineDataExportSections, defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_STATUSES } from '../domain/rules.ts';
@@ -256,3 +256,6 @@ export const outbox = defineOutbox(caseSchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(caseSchema);
+
+/** This subgraph's section of each GDPR data-subject export. */
+export const dataExportSections = defineDataExportSections(caseSchema);

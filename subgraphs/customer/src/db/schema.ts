@@ -1,4 +1,4 @@
-import { bytea, defineAuditLog, defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { bytea, defineAuditLog, defineDataExportSections, defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -370,3 +370,33 @@ export const auditLog = defineAuditLog(customerSchema);
 
 /** Each customer's loyalty tier, kept from loyalty's events: an input of the customer's segmentation. */
 export const knownTiers = defineKnownTiers(customerSchema);
+
+export const DATA_EXPORT_STATUSES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'] as const;
+
+/**
+ * A GDPR data-subject export and its progress: the subgraphs whose section is ready (see the platform's
+ * data-export fan-out). Deleted with the sections when it expires.
+ */
+export const dataSubjectExports = customerSchema.table(
+  'data_subject_exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    /** The customer and the duplicates merged into it when the export was asked for. */
+    customerIds: uuid('customer_ids').array().notNull(),
+    status: text('status', { enum: DATA_EXPORT_STATUSES }).notNull().default('PENDING'),
+    readySections: text('ready_sections').array().notNull().default(sql`'{}'::text[]`),
+    /** One line per subgraph that could not build its section. */
+    failures: text('failures').array().notNull().default(sql`'{}'::text[]`),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: at('requested_at').notNull().defaultNow(),
+    startedAt: at('started_at'),
+    completedAt: at('completed_at'),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (t) => [index('data_subject_exports_customer_idx').on(t.customerId, t.requestedAt), index('data_subject_exports_expiry_idx').on(t.expiresAt)],
+);
+export type DataSubjectExportRow = typeof dataSubjectExports.$inferSelect;
+
+/** This subgraph's section of each data-subject export. */
+export const dataExportSections = defineDataExportSections(customerSchema);

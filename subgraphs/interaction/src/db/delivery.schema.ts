@@ -10,6 +10,9 @@ export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type SmsEncoding = (typeof SMS_ENCODINGS)[number];
 export type CalendarMethod = (typeof CALENDAR_METHODS)[number];
+/** SERVICE: operational (flight changes, case replies); MARKETING: only with the customer's consent for the channel. */
+export const MESSAGE_PURPOSES = ['SERVICE', 'MARKETING'] as const;
+export type MessagePurpose = (typeof MESSAGE_PURPOSES)[number];
 
 /**
  * Every e-mail and SMS sent to a customer. The row is written with the Interaction in one transaction and the
@@ -20,6 +23,7 @@ export const outboundMessages = interactionSchema.table(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     channel: text('channel', { enum: MESSAGE_CHANNELS }).notNull(),
+    purpose: text('purpose', { enum: MESSAGE_PURPOSES }).notNull().default('SERVICE'),
     customerId: uuid('customer_id').notNull(),
     interactionId: uuid('interaction_id').notNull(),
     /** An e-mail address or an E.164 number. */

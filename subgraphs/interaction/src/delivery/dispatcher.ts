@@ -2,6 +2,7 @@ import { recordEvent, startIntervalJob, type Database, type EventContext, type L
 import { claimDueMessages, finishAttempt, findAttachmentsOfMessages, isOptedOut } from '../db/delivery.repo.ts';
 import type { OutboundMessageRow } from '../db/delivery.schema.ts';
 import { outbox } from '../db/schema.ts';
+import { missingMarketingConsent } from '../domain/marketing-consent.ts';
 import { DeliveryError, type OutgoingMessage, type Transports } from './transport.ts';
 
 export interface DispatcherOptions {
@@ -53,6 +54,9 @@ async function attempt(db: Database, transports: Transports, options: Dispatcher
   try {
     // STOP honoured for messages queued before it arrived, too.
     if (claimed.channel === 'SMS' && (await isOptedOut(db, claimed.recipient))) throw new DeliveryError('the recipient opted out (STOP)', true);
+    // Consent withdrawn while a marketing message waited: it is not sent (FAILED, with the reason).
+    const missingConsent = claimed.purpose === 'MARKETING' ? await missingMarketingConsent(db, claimed.customerId, claimed.channel) : null;
+    if (missingConsent) throw new DeliveryError(`not sent: marketing without consent (${missingConsent})`, true);
     outcome = await transports[claimed.channel].send(await outgoing(db, claimed));
   } catch (error) {
     const delivery = error instanceof DeliveryError;

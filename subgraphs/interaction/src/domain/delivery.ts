@@ -26,11 +26,12 @@ import {
   updateMessage,
   upsertTemplate,
 } from '../db/delivery.repo.ts';
-import type { EmailTemplateRow, NewOutboundMessage, OutboundMessageRow } from '../db/delivery.schema.ts';
+import type { EmailTemplateRow, MessagePurpose, NewOutboundMessage, OutboundMessageRow } from '../db/delivery.schema.ts';
 import { outbox, type InteractionRow } from '../db/schema.ts';
 import { segmentSms } from '../delivery/sms-segments.ts';
 import { placeholdersIn, renderTemplate, VARIABLE_NAME } from '../delivery/templates.ts';
 import { logInteraction } from './interactions.ts';
+import { requireConsentForPurpose } from './marketing-consent.ts';
 
 export const MAX_ATTACHMENTS = 5;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -169,6 +170,8 @@ export interface SendEmailInput {
   html?: string | null;
   template?: TemplateUse | null;
   attachments?: readonly AttachmentInput[] | null;
+  /** SERVICE (default) or MARKETING, which needs the customer's MARKETING_EMAIL consent. */
+  purpose?: MessagePurpose | null;
 }
 
 /** What an e-mail needs queued, on top of the rows every message has. */
@@ -234,7 +237,9 @@ export async function sendEmail(db: Database, caller: Caller, events: EventConte
     if (!text && !html) throw new BadUserInputError('text', 'an e-mail needs a text or an html body (or a template)');
     content = { subject, text, html, templateCode: null, variables: null };
   }
+  const purpose = input.purpose ?? 'SERVICE';
   return db.transaction(async (tx) => {
+    await requireConsentForPurpose(tx, customerId, 'EMAIL', purpose);
     const interaction = await logOutbound(tx, caller, events, { customerId, channel: 'EMAIL', subject: content.subject, summary: summaryOf(content.subject, content.text, content.html) }, now);
     const message = await queueEmail(tx, {
       customerId,
@@ -245,7 +250,7 @@ export async function sendEmail(db: Database, caller: Caller, events: EventConte
       text: content.text,
       html: content.html,
       sentBy: caller.subject,
-      extra: { templateCode: content.templateCode, templateVariables: content.variables },
+      extra: { templateCode: content.templateCode, templateVariables: content.variables, purpose },
     });
     await insertAttachments(
       tx,
@@ -259,6 +264,8 @@ export interface SendSmsInput {
   customerId: string;
   to: string;
   body: string;
+  /** SERVICE (default) or MARKETING, which needs the customer's MARKETING_SMS consent. */
+  purpose?: MessagePurpose | null;
 }
 
 function optedOutError(number: string) {
@@ -273,8 +280,10 @@ export async function sendSms(db: Database, caller: Caller, events: EventContext
   const characters = [...input.body].length;
   if (characters > MAX_SMS_CHARACTERS) throw new BadUserInputError('body', `must be at most ${MAX_SMS_CHARACTERS} characters (has ${characters})`);
   const { segments, encoding } = segmentSms(input.body);
+  const purpose = input.purpose ?? 'SERVICE';
   return db.transaction(async (tx) => {
     if (await isOptedOut(tx, to)) throw optedOutError(to);
+    await requireConsentForPurpose(tx, customerId, 'SMS', purpose);
     const interaction = await logOutbound(tx, caller, events, { customerId, channel: 'SMS', subject: null, summary: input.body.length > 5000 ? input.body.slice(0, 5000) : input.body }, now);
     return insertOutboundMessage(tx, {
       channel: 'SMS',
@@ -284,6 +293,7 @@ export async function sendSms(db: Database, caller: Caller, events: EventContext
       textBody: input.body,
       segments,
       encoding,
+      purpose,
       sentBy: caller.subject,
     });
   });

@@ -1,4 +1,4 @@
-import { defineAuditLog, defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineDataExportSections, defineKnownTiers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -126,3 +126,6 @@ export const outbox = defineOutbox(invitationSchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(invitationSchema);
+
+/** This subgraph's section of each GDPR data-subject export. */
+export const dataExportSections = defineDataExportSections(invitationSchema);

@@ -1,4 +1,4 @@
-import { defineAuditLog, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineDataExportSections, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { LEDGER_KINDS, LEDGER_SOURCES } from '../domain/ledger-rules.ts';
@@ -88,3 +88,6 @@ export const outbox = defineOutbox(loyaltySchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(loyaltySchema);
+
+/** This subgraph's section of each GDPR data-subject export. */
+export const dataExportSections = defineDataExportSections(loyaltySchema);
