@@ -1,7 +1,8 @@
-import { customerMergedConsumer, defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
+import { customerErasureConsumer, customerMergedConsumer, defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { configureAttachments } from './attachments/attachments.ts';
 import { attachmentRoutes } from './attachments/routes.ts';
 import { LocalBlobStore, S3BlobStore } from './attachments/store.ts';
+import { caseErasurePlan } from './db/erasure.repo.ts';
 import { auditLog, cases, knownTiers, outbox } from './db/schema.ts';
 import { configureCompensation } from './domain/compensation/engine.ts';
 import { startEscalationScheduler } from './domain/lifecycle.ts';
@@ -10,11 +11,12 @@ import { caseDataExportConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
 import { dataExportResolvers } from './resolvers/data-export.ts';
+import { erasureResolvers } from './resolvers/erasure.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'case',
-  resolvers: mergeResolverMaps(resolvers, dataExportResolvers, auditResolvers),
+  resolvers: mergeResolverMaps(resolvers, erasureResolvers, dataExportResolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,
@@ -23,6 +25,8 @@ export const caseSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     knownTierConsumer('case.known-tiers', knownTiers),
     // A merged customer's complaints and cases (with their claims, comments and files) belong to the target.
     customerMergedConsumer('case.customer-merged', [{ table: cases, customerId: cases.customerId }]),
+    // GDPR erasure: the customer's words in cases go, the cases and their compensation stay.
+    customerErasureConsumer(caseErasurePlan),
     // GDPR data-subject export: this subgraph's section.
     caseDataExportConsumer,
   ],

@@ -17,3 +17,6 @@ export type CaseAttachmentUploadMapper = { attachment: CaseAttachmentRow; upload
 
 /** A customer audit trail's key: the customer (its records are read per subgraph). */
 export type AuditTrailMapper = { customerId: string };
+
+/** A GDPR erasure preview's key: the customer. */
+export type ErasurePreviewMapper = { customerId: string };

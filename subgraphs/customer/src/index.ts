@@ -1,6 +1,7 @@
 import { defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { auditLog, knownTiers, outbox } from './db/schema.ts';
 import { activityConsumer } from './domain/activity.ts';
+import { erasureCompletionConsumer } from './domain/erasure.ts';
 import { customerDataExportConsumer, dataExportErasureConsumer, dataExportProgressConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
@@ -22,6 +23,8 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     customerDataExportConsumer,
     dataExportProgressConsumer,
     dataExportErasureConsumer,
+    // GDPR erasure: every other subgraph's completion, into the erasure report.
+    erasureCompletionConsumer,
   ],
   constraintErrors: {
     customers_primary_email_key: {

@@ -1,7 +1,8 @@
-import { customerMergedConsumer, defineSubgraph, type EventConsumer, mergeResolverMaps } from '@cmp/platform';
+import { customerErasureConsumer, customerMergedConsumer, defineSubgraph, type EventConsumer, mergeResolverMaps } from '@cmp/platform';
 import { configureTextAnalysis } from './analysis/index.ts';
 import { crmWebhookConsumer } from './connectors/crm-webhook.ts';
 import { historyFeedConsumer } from './connectors/history-feed.ts';
+import { interactionErasurePlan } from './db/erasure.repo.ts';
 import { auditLog, followUpTasks, interactions, outbox, timelineEntries } from './db/schema.ts';
 import { meetings, outboundMessages } from './db/delivery.schema.ts';
 import { configureDelivery, deliveryRoutes, startDelivery } from './delivery/runtime.ts';
@@ -25,7 +26,8 @@ const mergeConsumer = customerMergedConsumer('interaction.customer-merged', [
   { table: outboundMessages, customerId: outboundMessages.customerId },
   { table: meetings, customerId: meetings.customerId },
 ]);
-const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer, caseAnalysisConsumer];
+// GDPR erasure: the customer's communications, feedback and timeline are pseudonymised here too.
+const ALWAYS: EventConsumer[] = [timelineConsumer, followUpConsumer, mergeConsumer, caseAnalysisConsumer, customerErasureConsumer(interactionErasurePlan)];
 // GDPR: this subgraph's section of a data-subject export; the consents marketing sends are checked against.
 ALWAYS.push(interactionDataExportConsumer, marketingConsentConsumer);
 const consumers: EventConsumer[] = [...ALWAYS];

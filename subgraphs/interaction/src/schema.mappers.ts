@@ -16,3 +16,6 @@ export type CaseMapper = { id: string };
 
 /** A customer audit trail's key: the customer (its records are read per subgraph). */
 export type AuditTrailMapper = { customerId: string };
+
+/** A GDPR erasure preview's key: the customer. */
+export type ErasurePreviewMapper = { customerId: string };

@@ -1,4 +1,5 @@
-import { customerMergedConsumer, defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
+import { customerErasureConsumer, customerMergedConsumer, defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
+import { invitationErasurePlan } from './db/erasure.repo.ts';
 import { upsertLounges } from './db/invitations.repo.ts';
 import { auditLog, invitations, knownTiers, outbox } from './db/schema.ts';
 import { startExpiryJob } from './domain/lifecycle.ts';
@@ -8,12 +9,13 @@ import { invitationDataExportConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
 import { dataExportResolvers } from './resolvers/data-export.ts';
+import { erasureResolvers } from './resolvers/erasure.ts';
 import { resolvers } from './resolvers/index.ts';
 import { configureInvitation, runtimeFromSettings } from './runtime.ts';
 
 export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'invitation',
-  resolvers: mergeResolverMaps(resolvers, dataExportResolvers, auditResolvers),
+  resolvers: mergeResolverMaps(resolvers, erasureResolvers, dataExportResolvers, auditResolvers),
   createLoaders,
   outbox,
   auditLog,
@@ -24,6 +26,7 @@ export const invitationSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     knownTierConsumer('invitation.known-tiers', knownTiers),
     // A merged customer's invitations (and so their scans) belong to the target.
     customerMergedConsumer('invitation.customer-merged', [{ table: invitations, customerId: invitations.customerId }]),
+    customerErasureConsumer(invitationErasurePlan),
     // GDPR data-subject export: this subgraph's section.
     invitationDataExportConsumer,
   ],

@@ -14,3 +14,6 @@ export type CustomerMapper = { id: string };
 
 /** A customer audit trail's key: the customer (its records are read per subgraph). */
 export type AuditTrailMapper = { customerId: string };
+
+/** A GDPR erasure preview's key: the customer. */
+export type ErasurePreviewMapper = { customerId: string };

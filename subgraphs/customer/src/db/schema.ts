@@ -78,6 +78,8 @@ export const customers = customerSchema.table(
     deactivationReason: text('deactivation_reason'),
     /** Set on a merged duplicate: reads of this id lead to the target. */
     mergedIntoId: uuid('merged_into_id'),
+    /** Set by GDPR erasure (with deactivation): personal data pseudonymised, never reactivated or changed again. */
+    erasedAt: at('erased_at'),
     /** What search matches: name, e-mail and customer number, lower-cased, kept by the database. */
     searchText: text('search_text')
       .notNull()
@@ -400,3 +402,39 @@ export type DataSubjectExportRow = typeof dataSubjectExports.$inferSelect;
 
 /** This subgraph's section of each data-subject export. */
 export const dataExportSections = defineDataExportSections(customerSchema);
+
+export const ERASURE_STATUSES = ['IN_PROGRESS', 'COMPLETED'] as const;
+
+/** A GDPR erasure request: who asked, why and when, and when every subgraph had done its part. */
+export const erasures = customerSchema.table(
+  'erasures',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id').notNull(),
+    /** The customer and the duplicates merged into it: all erased together. */
+    customerIds: uuid('customer_ids').array().notNull(),
+    reason: text('reason').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: at('requested_at').notNull().defaultNow(),
+    status: text('status', { enum: ERASURE_STATUSES }).notNull().default('IN_PROGRESS'),
+    completedAt: at('completed_at'),
+  },
+  (t) => [uniqueIndex('erasures_customer_key').on(t.customerId)],
+);
+export type ErasureRow = typeof erasures.$inferSelect;
+
+/** Each subgraph's part of an erasure report, from its CustomerErasureCompleted event (this subgraph's at once). */
+export const erasureSections = customerSchema.table(
+  'erasure_sections',
+  {
+    erasureId: uuid('erasure_id')
+      .notNull()
+      .references(() => erasures.id),
+    subgraph: text('subgraph').notNull(),
+    tables: jsonb('tables').$type<{ table: string; rowsAffected: number; fields: string[] }[]>().notNull(),
+    retained: jsonb('retained').$type<{ table: string; count: number; what: string }[]>().notNull(),
+    completedAt: at('completed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.erasureId, t.subgraph] })],
+);
+export type ErasureSectionRow = typeof erasureSections.$inferSelect;

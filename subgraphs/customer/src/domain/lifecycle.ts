@@ -113,6 +113,7 @@ export async function reactivateCustomer(db: Database, caller: Caller, events: E
   return db.transaction(async (tx) => {
     const current = await lockCustomer(tx, id);
     if (!current.deactivatedAt) throw new BadUserInputError('id', `customer ${current.id} is not deactivated`);
+    if (current.erasedAt) throw new BadUserInputError('id', `customer ${current.id} was erased (GDPR) and cannot be reactivated`);
     if (current.mergedIntoId) {
       throw new BadUserInputError('id', `customer ${current.id} was merged into ${current.mergedIntoId} and cannot be reactivated`);
     }

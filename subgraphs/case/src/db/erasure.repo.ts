@@ -1,0 +1,60 @@
+import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
+import { sql } from 'drizzle-orm';
+import { caseAttachments, caseComments, caseHistory, cases, compensationClaims, outbox } from './schema.ts';
+
+const casesOf = (ids: string[]) => sql`(select ${cases.id} from ${cases} where ${customerIn(cases.customerId, ids)})`;
+
+/**
+ * What GDPR erasure changes here: the customer's words and names in cases (subject, description, resolution),
+ * status notes, comments, claim decision notes and attachment names. Kept, anonymised: every case with its number,
+ * status, category, priority, dates and compensation offered, and every compensation claim with its disruption,
+ * the engine's decision and trace, amount, approval and payment reference (financial records).
+ */
+export const caseErasurePlan: ErasurePlan = {
+  subgraph: 'case',
+  outbox,
+  steps: [
+    {
+      table: cases,
+      fields: ['subject', 'description', 'resolution'],
+      where: (ids) => customerIn(cases.customerId, ids),
+      set: sql`subject = ${ERASED_TEXT}, description = ${ERASED_TEXT}, resolution = case when resolution is null then null else ${ERASED_TEXT} end`,
+    },
+    {
+      table: caseHistory,
+      fields: ['note'],
+      where: (ids) => sql`${caseHistory.caseId} in ${casesOf(ids)}`,
+      set: sql`note = ${ERASED_TEXT}`,
+    },
+    {
+      table: caseComments,
+      fields: ['body'],
+      where: (ids) => sql`${caseComments.caseId} in ${casesOf(ids)}`,
+      set: sql`body = ${ERASED_TEXT}`,
+    },
+    {
+      table: compensationClaims,
+      fields: ['decision_note'],
+      where: (ids) => sql`${compensationClaims.caseId} in ${casesOf(ids)}`,
+      set: sql`decision_note = case when decision_note is null then null else ${ERASED_TEXT} end`,
+    },
+    {
+      table: caseAttachments,
+      fields: ['file_name'],
+      where: (ids) => sql`${caseAttachments.caseId} in ${casesOf(ids)}`,
+      set: sql`file_name = ${ERASED_TEXT}`,
+    },
+  ],
+  retained: [
+    {
+      table: cases,
+      what: 'cases with their number, status, category, priority, dates and compensation offered',
+      where: (ids) => customerIn(cases.customerId, ids),
+    },
+    {
+      table: compensationClaims,
+      what: 'compensation claims with their decision, amount, approval and payment',
+      where: (ids) => sql`${compensationClaims.caseId} in ${casesOf(ids)}`,
+    },
+  ],
+};
