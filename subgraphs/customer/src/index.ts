@@ -1,6 +1,8 @@
 import { defineSubgraph, knownTierConsumer, mergeResolverMaps } from '@cmp/platform';
 import { auditLog, knownTiers, outbox } from './db/schema.ts';
+import { bindDataKeysFromSettings } from './data-keys.ts';
 import { activityConsumer } from './domain/activity.ts';
+import { sealCustomerRows } from './domain/sealing.ts';
 import { erasureCompletionConsumer } from './domain/erasure.ts';
 import { customerDataExportConsumer, dataExportErasureConsumer, dataExportProgressConsumer } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -44,7 +46,19 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     },
   },
   // Contact imports and exports run in the background, one worker of each per process.
-  start: (deps) => startContactTransferJobs(deps),
+  // The data keys first (a bad key ring fails the start); then plaintext left by a release before encryption at
+  // rest is sealed before the first request is served.
+  start: async (deps) => {
+    const ring = await bindDataKeysFromSettings(deps.db, deps.settings);
+    const sealed = await sealCustomerRows(deps.db, ring, { legacyOnly: true });
+    if (sealed.done > 0) deps.logger.info({ customers: sealed.done }, 'sealed sensitive fields left in plaintext by an earlier release');
+    return startContactTransferJobs(deps);
+  },
   // The upload of an import's file and the download of an export's.
   routes: (router, { db, logger }) => contactTransferRoutes(router, { db, logger }),
 });
+
+// Data keys and sealing, for `pnpm data-keys` and specs.
+export { bindDataKeys, dataKeysFor } from './data-keys.ts';
+export { sealCustomerRows } from './domain/sealing.ts';
+export { countSealedValuesByKey } from './db/sensitive.repo.ts';

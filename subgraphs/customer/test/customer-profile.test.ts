@@ -20,7 +20,8 @@ const CREATE = `${FULL} mutation($input: CreateCustomerInput!) { createCustomer(
 const UPDATE = `${FULL} mutation($id: ID!, $input: UpdateCustomerInput!) { updateCustomer(id: $id, input: $input) { ...Full } }`;
 
 let h: SubgraphHarness;
-const admin = callerWith('Admin', { subject: 'agent-7' });
+// With MFA: the sensitive fields (addresses, date of birth, passport number) read in clear (see sensitive-fields.test.ts).
+const admin = callerWith('Admin', { subject: 'agent-7', mfa: true });
 
 beforeAll(async () => {
   h = await startSubgraphHarness(customerSubgraph);

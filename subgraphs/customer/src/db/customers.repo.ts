@@ -1,5 +1,5 @@
 import { nextSequenceValue, type Executor } from '@cmp/platform';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { customers, type CustomerRow, type NewCustomerRow } from './schema.ts';
 
 export function nextCustomerSequence(db: Executor): Promise<number> {
@@ -19,6 +19,15 @@ export async function updateCustomerRow(db: Executor, id: string, values: Partia
 export async function findCustomersByIds(db: Executor, ids: readonly string[]): Promise<CustomerRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(customers).where(inArray(customers.id, [...ids]));
+}
+
+/** Live customers holding the passport number with this lookup hash. */
+export async function findLiveCustomersByPassportHash(db: Executor, hash: string): Promise<CustomerRow[]> {
+  return db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.passportNumberHash, hash), isNull(customers.deactivatedAt)))
+    .orderBy(customers.customerNumber);
 }
 
 export async function findCustomerByNumber(db: Executor, customerNumber: string): Promise<CustomerRow | null> {

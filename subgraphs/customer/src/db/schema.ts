@@ -50,21 +50,37 @@ export const customers = customerSchema.table(
     lastName: text('last_name'),
     primaryEmail: text('primary_email').notNull(),
     primaryPhone: text('primary_phone'),
-    billingStreet: text('billing_street'),
-    billingCity: text('billing_city'),
-    billingState: text('billing_state'),
-    billingZipCode: text('billing_zip_code'),
+    /**
+     * Sensitive fields are stored only sealed (AES-256-GCM, `v1.<kid>.<iv>.<data>`, bound to this row and column; see
+     * domain/sensitive.ts): the billing and shipping address (street, city, state, postal code as one JSON value),
+     * the date of birth and the passport number, plus the passport number's keyed hash for exact-match lookup. The
+     * country of each address stays in clear, for postal-code validation and country aggregates.
+     */
+    billingAddressEnc: text('billing_address_enc'),
     billingCountry: text('billing_country'),
-    shippingStreet: text('shipping_street'),
-    shippingCity: text('shipping_city'),
-    shippingState: text('shipping_state'),
-    shippingZipCode: text('shipping_zip_code'),
+    shippingAddressEnc: text('shipping_address_enc'),
     shippingCountry: text('shipping_country'),
+    dateOfBirthEnc: text('date_of_birth_enc'),
+    passportNumberEnc: text('passport_number_enc'),
+    /** HMAC-SHA256 under DATA_LOOKUP_KEY of the normalised number (upper case, no spaces or dashes). */
+    passportNumberHash: text('passport_number_hash'),
+    /**
+     * Plaintext columns of releases before encryption at rest: sealed into the columns above and nulled by the
+     * customer subgraph's start-up step (and `pnpm data-keys reencrypt`); never written any more.
+     */
+    legacyBillingStreet: text('billing_street'),
+    legacyBillingCity: text('billing_city'),
+    legacyBillingState: text('billing_state'),
+    legacyBillingZipCode: text('billing_zip_code'),
+    legacyShippingStreet: text('shipping_street'),
+    legacyShippingCity: text('shipping_city'),
+    legacyShippingState: text('shipping_state'),
+    legacyShippingZipCode: text('shipping_zip_code'),
+    legacyDateOfBirth: date('date_of_birth'),
+    legacyPassportNumber: text('passport_number'),
     // Airline profile.
-    dateOfBirth: date('date_of_birth'),
     gender: text('gender', { enum: ['FEMALE', 'MALE', 'NON_BINARY', 'UNDISCLOSED'] }),
     nationality: text('nationality'),
-    passportNumber: text('passport_number'),
     passportExpiry: date('passport_expiry'),
     passportCountry: text('passport_country'),
     loyaltyNumber: text('loyalty_number'),
@@ -110,6 +126,7 @@ export const customers = customerSchema.table(
     index('customers_status_idx').on(t.status).where(sql`${t.deactivatedAt} is null`),
     index('customers_lifetime_value_idx').on(t.lifetimeValueMinor).where(sql`${t.deactivatedAt} is null`),
     index('customers_merged_into_idx').on(t.mergedIntoId).where(sql`${t.mergedIntoId} is not null`),
+    index('customers_passport_number_hash_idx').on(t.passportNumberHash).where(sql`${t.passportNumberHash} is not null`),
   ],
 );
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BadUserInputError,
   recordEvent,
@@ -10,6 +11,7 @@ import {
 import { insertCustomer, nextCustomerSequence, updateCustomerRow } from '../db/customers.repo.ts';
 import { recordHistory } from '../db/history.repo.ts';
 import { outbox, type CustomerRow, type NewCustomerRow } from '../db/schema.ts';
+import { dataKeysFor } from '../data-keys.ts';
 import {
   normaliseCountry,
   normaliseEmail,
@@ -19,6 +21,7 @@ import {
   normaliseWebsite,
 } from './contact-rules.ts';
 import { requireLiveCustomer } from './guards.ts';
+import { openCustomer, sealedColumns, splitSensitive, type OpenCustomer, type SensitiveValues } from './sensitive.ts';
 
 export type CustomerType = CustomerRow['type'];
 export type CustomerSegment = CustomerRow['segment'];
@@ -66,16 +69,15 @@ export interface CreateCustomerInput extends ProfileInput {
   primaryEmail: string;
 }
 
-/** Columns a profile change may set. */
+/** Values a profile change may set: ordinary columns, and sensitive values in clear (sealed when written). */
 type ProfileColumns = Partial<
   Pick<
     NewCustomerRow,
     | 'companyName' | 'industry' | 'website' | 'title' | 'firstName' | 'middleName' | 'lastName' | 'primaryEmail'
-    | 'primaryPhone' | 'billingStreet' | 'billingCity' | 'billingState' | 'billingZipCode' | 'billingCountry'
-    | 'shippingStreet' | 'shippingCity' | 'shippingState' | 'shippingZipCode' | 'shippingCountry' | 'dateOfBirth'
-    | 'gender' | 'nationality' | 'passportNumber' | 'passportCountry' | 'passportExpiry' | 'loyaltyNumber'
-    | 'preferredLanguage' | 'timeZone'
-  >
+    | 'primaryPhone' | 'billingCountry' | 'shippingCountry' | 'gender' | 'nationality' | 'passportCountry'
+    | 'passportExpiry' | 'loyaltyNumber' | 'preferredLanguage' | 'timeZone'
+  > &
+    SensitiveValues
 >;
 
 /** Fields whose change is a CustomerContactInfoUpdated; every other field is a CustomerProfileUpdated. */
@@ -118,13 +120,13 @@ function addressColumns(kind: 'billing' | 'shipping', address: ReturnType<typeof
   };
 }
 
-export function billingAddressOf(c: CustomerRow) {
+export function billingAddressOf(c: OpenCustomer) {
   return c.billingStreet && c.billingCity && c.billingZipCode && c.billingCountry
     ? { street: c.billingStreet, city: c.billingCity, state: c.billingState, zipCode: c.billingZipCode, country: c.billingCountry }
     : null;
 }
 
-export function shippingAddressOf(c: CustomerRow) {
+export function shippingAddressOf(c: OpenCustomer) {
   return c.shippingStreet && c.shippingCity && c.shippingZipCode && c.shippingCountry
     ? { street: c.shippingStreet, city: c.shippingCity, state: c.shippingState, zipCode: c.shippingZipCode, country: c.shippingCountry }
     : null;
@@ -158,7 +160,7 @@ function validatePassport(input: PassportInput, today: Date) {
  * The columns for the profile fields present in `input`, each validated (errors name the field). Person and
  * company names are checked against the type by `requireNames` on the resulting record.
  */
-export function profileColumns(input: ProfileInput, current: CustomerRow | null, today = new Date()): ProfileColumns {
+export function profileColumns(input: ProfileInput, current: OpenCustomer | null, today = new Date()): ProfileColumns {
   const has = (key: keyof ProfileInput) => Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
   const columns: ProfileColumns = {};
   if (has('companyName')) columns.companyName = optional('companyName', input.companyName, 200);
@@ -226,9 +228,15 @@ export function validateNewCustomer(input: CreateCustomerInput) {
 
 export async function createCustomer(db: Database, caller: Caller, events: EventContext, input: CreateCustomerInput): Promise<CustomerRow> {
   const valid = validateNewCustomer(input);
+  const ring = await dataKeysFor(db);
+  // The id is chosen here, as the sealed values are bound to it.
+  const id = randomUUID();
+  const { plain, sensitive } = splitSensitive(valid);
   return db.transaction(async (tx) => {
     const customer = await insertCustomer(tx, {
-      ...valid,
+      ...plain,
+      ...sealedColumns(ring, id, sensitive, null),
+      id,
       customerNumber: formatCustomerNumber(await nextCustomerSequence(tx)),
       segment: initialSegment(valid.type),
       createdBy: caller.subject,
@@ -272,15 +280,23 @@ export async function updateCustomer(
   id: string,
   input: ProfileInput,
 ): Promise<CustomerRow> {
+  const ring = await dataKeysFor(db);
   return db.transaction(async (tx) => {
-    const current = await requireLiveCustomer(tx, id, { field: 'id', forUpdate: true });
+    const row = await requireLiveCustomer(tx, id, { field: 'id', forUpdate: true });
+    // Compared in clear: sealing the same value twice never gives the same text.
+    const current = openCustomer(ring, row);
     const columns = profileColumns(input, current);
     const changed = Object.fromEntries(
-      Object.entries(columns).filter(([column, value]) => !same(value, current[column as keyof CustomerRow])),
+      Object.entries(columns).filter(([column, value]) => !same(value, current[column as keyof OpenCustomer])),
     ) as ProfileColumns;
-    if (Object.keys(changed).length === 0) return current;
+    if (Object.keys(changed).length === 0) return row;
     requireNames(current.type, { ...current, ...changed });
-    const updated = await updateCustomerRow(tx, current.id, { ...changed, updatedAt: new Date() });
+    const { plain, sensitive } = splitSensitive(changed);
+    const updated = await updateCustomerRow(tx, current.id, {
+      ...plain,
+      ...sealedColumns(ring, current.id, sensitive, current),
+      updatedAt: new Date(),
+    });
     const fields = [...new Set(Object.keys(changed).map(fieldOf))].sort();
     await recordHistory(tx, {
       customerId: current.id,
