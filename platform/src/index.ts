@@ -1,6 +1,7 @@
 export * from './audit/index.ts';
 export * from './audit/index.ts';
 export * from './auth/caller.ts';
+export * from './auth/operations.ts';
 export * from './auth/roles.ts';
 export * from './auth/tokens.ts';
 export * from './config.ts';

@@ -42,6 +42,10 @@ export const Privilege = {
   CaseRoutingManage: 'case-routing:manage',
   /** Reading a customer's audit trail across the subgraphs (DataPrivacyOfficer). */
   AuditRead: 'audit:read',
+  /** Defining e-mail templates (marketing). */
+  TemplateManage: 'template:manage',
+  /** Reading the messages captured instead of sent (development and staging mailboxes). */
+  CapturedMessagesRead: 'captured-messages:read',
 } as const;
 export type Privilege = (typeof Privilege)[keyof typeof Privilege];
 
@@ -71,7 +75,7 @@ export const ROLE_PRIVILEGES: Record<Role, ReadonlySet<Privilege>> = {
   ContactCentreAgent: new Set([...supportAgent, P.InvitationIssue]),
   CheckInAgent: new Set([...supportAgent, P.InvitationIssue]),
   CustomerAffairsExecutive: new Set([...supportAgent, P.CompensationApprove]),
-  MarketingManager: new Set([P.CustomerRead, P.TestimonialApprove, P.SegmentRead]),
+  MarketingManager: new Set([P.CustomerRead, P.TestimonialApprove, P.SegmentRead, P.TemplateManage]),
   DataPrivacyOfficer: new Set([P.CustomerRead, P.SensitiveRead, P.GdprExport, P.GdprErase, P.AuditRead]),
   LoyaltyManager: new Set([P.CustomerRead, P.LoyaltyManage]),
   DataAnalyst: new Set([P.AggregateRead]),

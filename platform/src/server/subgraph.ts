@@ -11,11 +11,12 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express, { type Router } from 'express';
-import { parse, type DocumentNode } from 'graphql';
+import { defaultFieldResolver, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { auditPlugin } from '../audit/plugin.ts';
 import { auditWriterFor, createAuditRecorder, type AuditRecorder } from '../audit/recorder.ts';
 import type { AuditLogTable } from '../audit/table.ts';
 import type { Caller } from '../auth/caller.ts';
+import { requireOperationAccess } from '../auth/operations.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Settings, SubgraphName } from '../config.ts';
 import type { Database, DatabaseHandle } from '../db/database.ts';
@@ -116,17 +117,39 @@ export async function prepareDatabase<T>(definition: SubgraphDefinition<T>, data
   await definition.seedReferenceData?.(database.db);
 }
 
+/**
+ * Puts the role matrix (platform/src/auth/operations.ts) in front of every Query and Mutation root field, so a
+ * caller without the privilege is refused before the resolver validates input or looks anything up, in every
+ * subgraph alike. Federation's own fields (`_entities`, `_service`) are left to the entity resolvers.
+ */
+function guardRootFields(schema: GraphQLSchema): void {
+  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+    if (!type) continue;
+    const typeName = type.name as 'Query' | 'Mutation';
+    for (const field of Object.values(type.getFields())) {
+      if (field.name.startsWith('_')) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: { caller: Caller }, info) => {
+        requireOperationAccess(context.caller, typeName, field.name);
+        return resolve(source, args, context, info);
+      };
+    }
+  }
+}
+
 export function createSubgraphApollo<TLoaders>(
   definition: SubgraphDefinition<TLoaders>,
   logger: Logger,
   options: { introspection?: boolean; plugins?: ApolloServerPlugin<SubgraphContext<TLoaders>>[] } = {},
 ): ApolloServer<SubgraphContext<TLoaders>> {
+  const schema = buildSubgraphSchema([
+    // Codegen types __resolveReference as (reference, context, info), which @apollo/subgraph's looser map
+    // cannot express; the codegen type already checked every resolver against the SDL.
+    { typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> },
+  ]);
+  guardRootFields(schema);
   return new ApolloServer<SubgraphContext<TLoaders>>({
-    schema: buildSubgraphSchema([
-      // Codegen types __resolveReference as (reference, context, info), which @apollo/subgraph's looser map
-      // cannot express; the codegen type already checked every resolver against the SDL.
-      { typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> },
-    ]),
+    schema,
     formatError: createErrorFormatter({ constraintErrors: definition.constraintErrors }),
     includeStacktraceInErrorResponses: false,
     // The process owns shutdown (close servers, stop relays, close databases); Apollo must not race it.
