@@ -64,6 +64,15 @@ function errorCode(error: unknown): string {
   return 'INTERNAL_SERVER_ERROR';
 }
 
+/** The result's own id, else the first other id it names (a scan's `invitationId`). */
+function targetIdOf(record: Record<string, unknown>): string | null {
+  if (typeof record.id === 'string') return record.id;
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== 'customerId' && key.endsWith('Id') && typeof value === 'string') return value;
+  }
+  return null;
+}
+
 /** The audit record of one root mutation field, from its arguments, its result and how it ended. */
 export function mutationEntry(info: GraphQLResolveInfo, args: Record<string, unknown>, error: unknown, result: unknown): AuditEntry {
   const returnType = namedTypeName(info.returnType);
@@ -82,7 +91,7 @@ export function mutationEntry(info: GraphQLResolveInfo, args: Record<string, unk
     fields: argumentFieldNames(args),
     customerIds: [...customers],
     targetType: scalarResult ? null : returnType,
-    targetId: (record && typeof record.id === 'string' ? record.id : null) ?? argId,
+    targetId: (record ? targetIdOf(record) : null) ?? argId,
   };
 }
 

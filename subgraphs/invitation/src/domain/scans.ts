@@ -30,6 +30,8 @@ export interface QrValidation {
   invitation: InvitationRow | null;
   /** True when this answer is the stored answer to an earlier scan with the same idempotency key. */
   replayed: boolean;
+  /** Whose invitation was scanned, when known: the audit record of the scan names the customer. */
+  customerId?: string | null;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
@@ -130,7 +132,7 @@ export async function validateQr(
         .returning();
       if (!scan) throw new ReplayedScan();
       await recordScanned(tx, events, scan, row?.customerId ?? null);
-      return { outcome, entriesRemaining, invitationId: row?.id ?? null, invitation: row ?? null, replayed: false };
+      return { outcome, entriesRemaining, invitationId: row?.id ?? null, invitation: row ?? null, replayed: false, customerId: row?.customerId ?? null };
     });
   } catch (error) {
     if (!(error instanceof ReplayedScan) && uniqueViolationConstraint(error) !== 'scans_idempotency_key') throw error;
@@ -198,7 +200,7 @@ async function admitInOneStatement(
       select customer_id, status, remaining from redeemed`,
   );
   if (!row) return null;
-  return { outcome: 'ADMITTED', entriesRemaining: Number(row.remaining), invitationId, invitation: null, replayed: false };
+  return { outcome: 'ADMITTED', entriesRemaining: Number(row.remaining), invitationId, invitation: null, replayed: false, customerId: row.customer_id as string };
 }
 
 async function replay(db: Database, deviceId: string, idempotencyKey: string): Promise<QrValidation> {
@@ -207,5 +209,5 @@ async function replay(db: Database, deviceId: string, idempotencyKey: string): P
     .from(scans)
     .where(and(eq(scans.deviceId, deviceId), eq(scans.idempotencyKey, idempotencyKey)));
   const [invitation] = await db.select().from(invitations).where(eq(invitations.id, first!.invitationId));
-  return { outcome: first!.outcome, entriesRemaining: first!.entriesRemaining, invitationId: invitation?.id ?? null, invitation: invitation ?? null, replayed: true };
+  return { outcome: first!.outcome, entriesRemaining: first!.entriesRemaining, invitationId: invitation?.id ?? null, invitation: invitation ?? null, replayed: true, customerId: invitation?.customerId ?? null };
 }
