@@ -164,4 +164,24 @@ describe('GDPR data-subject export', () => {
     const bad = await post(t.url, REQUEST, { customerId: 'not-a-uuid' }, dpo);
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
   }, 120_000);
+
+  it('is deleted in every subgraph once expired, and reads as null', async () => {
+    const id = await enrolledMember(t.url, admin, 'PLATA', { firstName: 'Elena', lastName: 'Caducada' });
+    const requested = (await ok(REQUEST, { customerId: id }, dpo)).requestDataSubjectExport;
+    await eventually(async () => expect((await ok(PROGRESS, { id: requested.id }, dpo)).dataSubjectExport.status).toBe('COMPLETED'), 30_000);
+    const sections = async () =>
+      Promise.all(
+        ['customer', 'interaction', 'case', 'invitation', 'loyalty'].map(async (schema) =>
+          resultRows<{ n: number }>(await dbOf(schema).execute(sql`select count(*)::int as n from ${sql.identifier(schema)}.data_export_sections where export_id = ${requested.id}`))[0]!.n,
+        ),
+      );
+    expect(await sections()).toEqual([1, 1, 1, 1, 1]);
+
+    // Seven days on (the clock of the request moved back instead).
+    await dbOf('customer').execute(sql`update customer.data_subject_exports set expires_at = now() - interval '1 second' where id = ${requested.id}`);
+    const expired = await post(t.url, DOCUMENT, { id: requested.id }, dpo);
+    expect(expired.errors).toBeUndefined();
+    expect(expired.data.dataSubjectExport).toBeNull();
+    await eventually(async () => expect(await sections()).toEqual([0, 0, 0, 0, 0]), 20_000);
+  }, 120_000);
 });

@@ -17,6 +17,8 @@ import type { CloudEvent } from './envelope.ts';
  * them. Each subgraph serves its own section as a field of `DataSubjectExport`, so one query reads the whole document.
  */
 export const DATA_EXPORT_REQUESTED = 'cmp.customer.DataSubjectExportRequested';
+/** The customer subgraph's expiry of an export: every subgraph deletes its section. */
+export const DATA_EXPORT_EXPIRED = 'cmp.customer.DataSubjectExportExpired';
 /** The erasure fan-out's request (see customer-erasure.ts); named here so this module stands on its own. */
 const ERASURE_REQUESTED = 'cmp.customer.CustomerErasureRequested';
 export const DATA_EXPORT_SUBGRAPHS = ['customer', 'interaction', 'case', 'invitation', 'loyalty'] as const;
@@ -114,7 +116,8 @@ function requestOf(event: CloudEvent): DataExportRequestedData | null {
  * The consumer that builds this subgraph's section of an export: idempotent by export id (a redelivered request
  * finds its section and publishes nothing again). A section that cannot be built is recorded as failed with the
  * reason, and `SectionFailed` tells the customer subgraph, so the export ends FAILED instead of waiting forever.
- * Expired sections of earlier exports are deleted on the way, and an erased customer's sections on its erasure.
+ * Sections go when their export expires (DataSubjectExportExpired; expired ones are also deleted whenever a request
+ * arrives and never served), and an erased customer's on its erasure.
  */
 export function dataExportConsumer(options: {
   name: string;
@@ -127,8 +130,14 @@ export function dataExportConsumer(options: {
   const context = { source: `cmp.${subgraph}` };
   return {
     name: options.name,
-    types: [DATA_EXPORT_REQUESTED, ERASURE_REQUESTED],
+    types: [DATA_EXPORT_REQUESTED, DATA_EXPORT_EXPIRED, ERASURE_REQUESTED],
     async handle(db, event) {
+      if (event.type === DATA_EXPORT_EXPIRED) {
+        const { exportId } = event.data as { exportId?: unknown };
+        if (typeof exportId === 'string') await db.delete(sections).where(eq(sections.exportId, exportId));
+        await deleteExpiredSections(db, sections);
+        return;
+      }
       if (event.type === ERASURE_REQUESTED) {
         // A copy of the data must not outlive the data: an erased customer's sections go.
         const ids = (event.data as { customerIds?: unknown }).customerIds;

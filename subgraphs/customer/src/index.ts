@@ -4,7 +4,7 @@ import { bindDataKeysFromSettings } from './data-keys.ts';
 import { activityConsumer } from './domain/activity.ts';
 import { sealCustomerRows } from './domain/sealing.ts';
 import { erasureCompletionConsumer } from './domain/erasure.ts';
-import { customerDataExportConsumer, dataExportErasureConsumer, dataExportProgressConsumer } from './domain/data-export.ts';
+import { customerDataExportConsumer, dataExportErasureConsumer, dataExportProgressConsumer, startDataExportExpiry } from './domain/data-export.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { auditResolvers } from './resolvers/audit.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -52,7 +52,14 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
     const ring = await bindDataKeysFromSettings(deps.db, deps.settings);
     const sealed = await sealCustomerRows(deps.db, ring, { legacyOnly: true });
     if (sealed.done > 0) deps.logger.info({ customers: sealed.done }, 'sealed sensitive fields left in plaintext by an earlier release');
-    return startContactTransferJobs(deps);
+    const transfers = await startContactTransferJobs(deps);
+    // Data-subject exports are deleted 7 days after they were asked for, in every subgraph.
+    const exportExpiry = startDataExportExpiry(deps.db, deps.logger);
+    return {
+      async stop() {
+        await Promise.all([transfers.stop(), exportExpiry.stop()]);
+      },
+    };
   },
   // The upload of an import's file and the download of an export's.
   routes: (router, { db, logger }) => contactTransferRoutes(router, { db, logger }),

@@ -2,6 +2,7 @@ import {
   DATA_EXPORT_RETENTION_MS,
   DATA_EXPORT_SUBGRAPHS,
   DATA_EXPORT_REQUESTED,
+  DATA_EXPORT_EXPIRED,
   NotFoundError,
   byAnyCustomer,
   byCustomer,
@@ -9,7 +10,9 @@ import {
   dataExportConsumer,
   dataExportSectionFailed,
   dataExportSectionReady,
+  nudgeOutbox,
   recordEvent,
+  startIntervalJob,
   requireDataExportAccess,
   requireUuid,
   type Caller,
@@ -17,6 +20,8 @@ import {
   type EventConsumer,
   type EventContext,
   type ExportSource,
+  type Logger,
+  type RunningJob,
 } from '@cmp/platform';
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import {
@@ -131,9 +136,40 @@ export async function findDataSubjectExport(db: Database, caller: Caller, rawId:
   return row;
 }
 
-export async function deleteExpiredExports(db: Database, now = new Date()): Promise<void> {
-  await db.delete(dataSubjectExports).where(lt(dataSubjectExports.expiresAt, now));
-  await db.delete(dataExportSections).where(lt(dataExportSections.expiresAt, now));
+/**
+ * Deletes the exports past their expiry, each with a DataSubjectExportExpired event so every subgraph deletes its
+ * section too. Returns how many expired.
+ */
+export async function deleteExpiredExports(db: Database, now = new Date()): Promise<number> {
+  const expired = await db.transaction(async (tx) => {
+    const rows = await tx.delete(dataSubjectExports).where(lt(dataSubjectExports.expiresAt, now)).returning({ id: dataSubjectExports.id, customerId: dataSubjectExports.customerId });
+    for (const row of rows) {
+      await recordEvent(tx, outbox, EXPIRY_EVENTS, {
+        type: DATA_EXPORT_EXPIRED,
+        aggregateType: 'DataSubjectExport',
+        aggregateId: row.id,
+        customerId: row.customerId,
+        data: { exportId: row.id, customerId: row.customerId },
+      });
+    }
+    await tx.delete(dataExportSections).where(lt(dataExportSections.expiresAt, now));
+    return rows.length;
+  });
+  if (expired) nudgeOutbox('customer');
+  return expired;
+}
+
+const EXPIRY_EVENTS: EventContext = { source: 'cmp.customer', traceparent: null };
+
+/** Expires data-subject exports hourly (and once at start); safe on every replica (a row is deleted once). */
+export function startDataExportExpiry(db: Database, logger: Logger, intervalMs = 3_600_000): RunningJob {
+  const log = logger.child({ component: 'data-export-expiry' });
+  const expire = async () => {
+    const expired = await deleteExpiredExports(db);
+    if (expired) log.info({ expired }, 'data-subject exports expired and deleted');
+  };
+  void expire().catch((error: unknown) => log.error({ err: error }, 'expiring data-subject exports failed; tried again next interval'));
+  return startIntervalJob('data-export-expiry', intervalMs, log, expire);
 }
 
 /**
