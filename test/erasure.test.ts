@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { CUSTOMER_ERASURE_REQUESTED, resultRows, type CloudEvent, type Database } from '@cmp/platform';
 import { deleteEventStreams } from '@cmp/platform/testing';
 import { sql } from 'drizzle-orm';
@@ -17,7 +19,7 @@ beforeAll(async () => {
   t = await startTestPlatform({ env: { NATS_URL: natsUrl, EVENTS_NAMESPACE: namespace } });
   admin = bearer(await t.token('Admin'));
   dpo = bearer(await t.token('DataPrivacyOfficer', { mfa: true }));
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await t?.close();
   await deleteEventStreams(natsUrl, namespace);
@@ -117,6 +119,15 @@ async function customerEverywhere() {
   await ok('mutation($input: AddCaseCommentInput!) { addCaseComment(input: $input) { id } }', {
     input: { caseId, body: `${person.firstName} phoned from ${person.phone}` },
   });
+  // A file on the case, named after the person, uploaded through its signed link.
+  const receipt = Buffer.from(`Receipt for ${fullName}, passport ${person.passport}`);
+  const upload = (await ok('mutation($input: CaseAttachmentUploadInput!) { requestCaseAttachmentUpload(input: $input) { uploadUrl attachment { id } } }', {
+    input: { caseId, fileName: `${person.lastName}-receipt.txt`, contentType: 'text/plain', sizeBytes: receipt.length },
+  })).requestCaseAttachmentUpload;
+  expect((await fetch(upload.uploadUrl, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: receipt })).status).toBe(200);
+  await ok('mutation($id: ID!) { completeCaseAttachment(attachmentId: $id) { id } }', { id: upload.attachment.id });
+  const attachmentFile = path.join(t.settings.attachments.directory, caseId, upload.attachment.id as string);
+  expect(existsSync(attachmentFile)).toBe(true);
   await ok('mutation($input: ChangeCaseStatusInput!) { changeCaseStatus(input: $input) { id } }', {
     input: { caseId, status: 'IN_PROGRESS', note: `Working on it for ${person.lastName}` },
   });
@@ -166,7 +177,7 @@ async function customerEverywhere() {
   }, 30_000);
 
   const needles = [person.firstName, person.lastName, person.email, person.passport, phoneE164.replace('+', ''), person.phone];
-  return { id, caseId, claimId: claim.fileCompensationClaim.id as string, claimAmount: claim.fileCompensationClaim.amount.amountMinor as number, person, needles, emailId: email.sendEmail.id, smsId: sms.sendSms.id, testimonialId: testimonial.submitFeedback.id as string };
+  return { id, caseId, attachmentFile, claimId: claim.fileCompensationClaim.id as string, claimAmount: claim.fileCompensationClaim.amount.amountMinor as number, person, needles, emailId: email.sendEmail.id, smsId: sms.sendSms.id, testimonialId: testimonial.submitFeedback.id as string };
 }
 
 /** Every text, varchar, json, jsonb and array column of every table of every subgraph's schema that holds any needle. */
@@ -236,6 +247,7 @@ describe('GDPR erasure across every subgraph', () => {
     expect(rowsOf(preview.interaction, 'interaction.outbound_messages')).toBe(3);
     expect(rowsOf(preview.interaction, 'interaction.feedback')).toBe(1);
     expect(rowsOf(preview.case, 'case.cases')).toBe(1);
+    expect(rowsOf(preview.case, 'blob store: case attachments')).toBe(1);
     expect(retainedOf(preview.case, 'case.cases')).toBe(1);
     expect(retainedOf(preview.case, 'case.compensation_claims')).toBe(1);
     expect(rowsOf(preview.invitation, 'invitation.invitations')).toBe(1);
@@ -264,6 +276,9 @@ describe('GDPR erasure across every subgraph', () => {
     expect(new Date(report.completedAt).getTime()).toBeGreaterThanOrEqual(new Date(report.requestedAt).getTime());
 
     expect(await personalDataLeft(c.needles)).toEqual([]);
+    // The case's file is gone from the blob store too.
+    expect(rowsOf(section('case'), 'blob store: case attachments')).toBe(1);
+    expect(existsSync(c.attachmentFile)).toBe(false);
 
     // Kept: the case with its status, category and compensation, the claim with its amount, the money and points.
     const [kept] = await rows<Record<string, any>>('case', sql`select status, category, compensation_offered_minor, compensation_currency from "case".cases where id = ${c.caseId}`);

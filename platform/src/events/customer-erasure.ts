@@ -76,11 +76,25 @@ export interface ErasureRetention {
   where: (customerIds: string[]) => SQL;
 }
 
+/**
+ * Personal data a subgraph keeps outside its tables (files in a blob store): counted for the preview and removed
+ * before the erasure's transaction, idempotently (removing what is already gone is fine), so a redelivery after a
+ * failed transaction removes nothing twice and misses nothing.
+ */
+export interface ErasureOutsideTables {
+  /** How the report names it, e.g. `blob store: case attachments`. */
+  name: string;
+  fields: string[];
+  count(db: Executor, customerIds: string[]): Promise<number>;
+  remove(db: Executor, customerIds: string[]): Promise<number>;
+}
+
 export interface ErasurePlan {
   subgraph: string;
   outbox: OutboxTable;
   steps: ErasureStep[];
   retained: ErasureRetention[];
+  outside?: ErasureOutsideTables[];
 }
 
 /** `customer_id = any(ids)` for a uuid column. */
@@ -132,15 +146,32 @@ export async function previewErasure(db: Executor, plan: ErasurePlan, customerId
     const rowsAffected = await countOf(db, sql`select count(*)::int as n from ${step.table} where ${step.where(customerIds)}`);
     tables.push({ table: qualifiedName(step.table), rowsAffected, fields: step.fields });
   }
+  for (const outside of plan.outside ?? []) {
+    tables.push({ table: outside.name, rowsAffected: await outside.count(db, customerIds), fields: outside.fields });
+  }
   return { subgraph: plan.subgraph, tables, retained: await retainedRecords(db, plan, customerIds) };
+}
+
+/** Removes what the plan keeps outside its tables; run before `applyErasure`'s transaction (see ErasureOutsideTables). */
+export async function removeOutsideTables(db: Executor, plan: ErasurePlan, customerIds: string[]): Promise<ErasureTableChange[]> {
+  const removed: ErasureTableChange[] = [];
+  for (const outside of plan.outside ?? []) {
+    removed.push({ table: outside.name, rowsAffected: await outside.remove(db, customerIds), fields: outside.fields });
+  }
+  return removed;
 }
 
 /**
  * Pseudonymises this subgraph's records of the customers, in the caller's transaction. Running it again changes
  * nothing more: every value it writes is a fixed placeholder (or derived from a row's own id).
  */
-export async function applyErasure(tx: Executor, plan: ErasurePlan, customerIds: string[]): Promise<ErasureSectionData> {
-  const tables: ErasureTableChange[] = [];
+export async function applyErasure(
+  tx: Executor,
+  plan: ErasurePlan,
+  customerIds: string[],
+  removedOutside: ErasureTableChange[] = [],
+): Promise<ErasureSectionData> {
+  const tables: ErasureTableChange[] = [...removedOutside];
   for (const step of allSteps(plan)) {
     const rowsAffected = await countOf(
       tx,
@@ -188,10 +219,11 @@ export function customerErasureConsumer(plan: ErasurePlan): EventConsumer {
     async handle(db, event) {
       const request = erasureRequestOf(event);
       if (!request) return;
+      const removedOutside = await removeOutsideTables(db, plan, request.customerIds);
       await db.transaction(async (tx) => {
         // Erasures of one customer run one at a time per subgraph, so a redelivery racing the first sees its completion.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`erasure:${plan.subgraph}:${request.erasureId}`}))`);
-        const section = await applyErasure(tx, plan, request.customerIds);
+        const section = await applyErasure(tx, plan, request.customerIds, removedOutside);
         const answered = await countOf(
           tx,
           sql`select count(*)::int as n from ${plan.outbox} where ${plan.outbox.type} = ${completedType} and ${plan.outbox.aggregateId} = ${request.erasureId}`,

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createFileOnce } from '@cmp/platform';
 
@@ -16,6 +16,8 @@ export interface BlobStore {
   downloadUrl(key: string, fileName: string, expiresAt: Date, origin: string): Promise<string>;
   /** The stored size, or null when nothing was uploaded. */
   size(key: string): Promise<number | null>;
+  /** Deletes the file (GDPR erasure); nothing stored is not an error. */
+  remove(key: string): Promise<void>;
 }
 
 export interface LocalGrant {
@@ -115,6 +117,12 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async remove(key: string): Promise<void> {
+    await unlink(this.file(key)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
   read(key: string) {
     return createReadStream(this.file(key));
   }
@@ -176,6 +184,11 @@ export class S3BlobStore implements BlobStore {
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
       throw error;
     }
+  }
+
+  /** S3 answers a delete of a missing key with success, so a repeated erasure is fine. */
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }));
   }
 }
 

@@ -1,8 +1,14 @@
-import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
+import { customerIn, ERASED_TEXT, resultRows, type ErasurePlan, type Executor } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
+import { attachmentRuntime } from '../attachments/attachments.ts';
 import { caseAttachments, caseComments, caseHistory, cases, compensationClaims, outbox } from './schema.ts';
 
 const casesOf = (ids: string[]) => sql`(select ${cases.id} from ${cases} where ${customerIn(cases.customerId, ids)})`;
+
+const attachmentKeys = async (db: Executor, ids: string[]) =>
+  resultRows<{ key: string }>(
+    await db.execute(sql`select ${caseAttachments.storageKey} as key from ${caseAttachments} where ${caseAttachments.caseId} in ${casesOf(ids)}`),
+  ).map((r) => r.key);
 
 /**
  * What GDPR erasure changes here: the customer's words and names in cases (subject, description, resolution),
@@ -43,6 +49,21 @@ export const caseErasurePlan: ErasurePlan = {
       fields: ['file_name'],
       where: (ids) => sql`${caseAttachments.caseId} in ${casesOf(ids)}`,
       set: sql`file_name = ${ERASED_TEXT}`,
+    },
+  ],
+  // The files themselves live in the blob store (a directory or an S3 bucket), not in a table.
+  outside: [
+    {
+      name: 'blob store: case attachments',
+      fields: ['file'],
+      count: async (db, ids) => (await attachmentKeys(db, ids)).length,
+      async remove(db, ids) {
+        const keys = await attachmentKeys(db, ids);
+        if (keys.length === 0) return 0;
+        const { store } = attachmentRuntime();
+        for (const key of keys) await store.remove(key);
+        return keys.length;
+      },
     },
   ],
   retained: [
