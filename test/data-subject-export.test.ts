@@ -18,7 +18,7 @@ beforeAll(async () => {
   t = await startTestPlatform({ env: { NATS_URL: natsUrl, EVENTS_NAMESPACE: `x${randomUUID().slice(0, 8)}` } });
   admin = bearer(await t.token('Admin', { mfa: true }));
   dpo = bearer(await t.token('DataPrivacyOfficer', { mfa: true, subject: 'dpo-ana' }));
-}, 120_000);
+}, 300_000);
 afterAll(() => t?.close());
 
 const dbOf = (schema: string) => t.platform.databases.find((d) => d.schema === schema)!.db;

@@ -17,7 +17,7 @@ beforeAll(async () => {
   t = await startTestPlatform({ env: { DELIVERY_INTERVAL_MS: '600000' } });
   admin = bearer(await t.token('Admin'));
   interactionDb = t.platform.databases.find((d) => d.schema === 'interaction')!.db;
-}, 120_000);
+}, 300_000);
 afterAll(() => t?.close());
 
 const SEND_EMAIL = 'mutation($input: SendEmailInput!) { sendEmail(input: $input) { id status purpose } }';

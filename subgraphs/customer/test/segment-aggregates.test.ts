@@ -58,7 +58,7 @@ beforeAll(async () => {
     });
     expect(recorded.errors).toBeUndefined();
   }
-}, 120_000);
+}, 300_000);
 afterAll(() => h?.close());
 
 describe('segmentAggregates: anonymised counts for partners', () => {
