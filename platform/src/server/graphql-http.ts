@@ -9,10 +9,27 @@ export interface GraphqlHttpOptions<TContext> {
   logger: Logger;
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+function sendError(res: ServerResponse, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
 }
+
+/**
+ * Where a NUL character hides in the variables (`input.firstName`), or null. No text of this platform holds one,
+ * and Postgres refuses it in text columns: refused here, for every field at once, rather than failing in a driver.
+ */
+function nulPath(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > 32 || value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulPath(inner, path ? `${path}.${key}` : key, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** A NUL in the document itself: raw, or as a GraphQL string escape in an inline argument. */
+const NUL_IN_DOCUMENT = /\u0000|\\u0000/i;
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   const declared = Number(req.headers['content-length']);
@@ -54,6 +71,19 @@ export function graphqlHttpHandler<TContext extends BaseContext>(apollo: ApolloS
         } catch {
           return sendError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
         }
+      }
+      const request = (body ?? Object.fromEntries(new URLSearchParams(search))) as { query?: unknown; variables?: unknown };
+      let variables = request.variables;
+      if (typeof variables === 'string') {
+        try {
+          variables = JSON.parse(variables);
+        } catch {
+          variables = undefined; // Apollo Server answers malformed variables itself
+        }
+      }
+      const nulField = typeof request.query === 'string' && NUL_IN_DOCUMENT.test(request.query) ? 'query' : nulPath(variables, '');
+      if (nulField !== null && !Array.isArray(body)) {
+        return sendError(res, 400, 'BAD_USER_INPUT', `${nulField}: text must not contain NUL characters`, { field: nulField });
       }
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
