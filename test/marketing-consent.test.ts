@@ -134,4 +134,19 @@ describe('marketing sends need the consent ledger to grant them', () => {
     expect(capturedIds).toContain(service.id);
     expect(capturedIds).not.toContain(queued.id);
   }, 60_000);
+
+  it('keeps a merged duplicate\'s consent for the customer it was merged into', async () => {
+    const target = await customer('merge.target@example.com');
+    const duplicate = await customer('merge.duplicate@example.com');
+    await consent(duplicate, 'MARKETING_EMAIL', true);
+    const merged = await post(t.url, 'mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { id consents { purpose granted } } }', {
+      input: { sourceCustomerId: duplicate, targetCustomerId: target },
+    }, admin);
+    expect(merged.errors).toBeUndefined();
+    expect(merged.data.mergeCustomers.consents).toEqual([{ purpose: 'MARKETING_EMAIL', granted: true }]);
+    await eventually(async () => {
+      const result = await post(t.url, SEND_EMAIL, offer(target, 'merge.target@example.com', 'MARKETING'), admin);
+      expect(result.errors).toBeUndefined();
+    }, 15_000);
+  }, 60_000);
 });
