@@ -231,9 +231,16 @@ const completedReport = (reportId: string) =>
 describe('GDPR erasure across every subgraph', () => {
   it('previews, erases, reports; afterwards no text column of any subgraph holds the name, e-mail, phone or passport, while cases and compensation amounts remain', async () => {
     const c = await customerEverywhere();
+    // A data-subject export made before the erasure holds copies of the records in every subgraph.
+    const exported = (await ok('mutation($id: ID!) { requestDataSubjectExport(customerId: $id) { id } }', { id: c.id }, dpo)).requestDataSubjectExport;
+    await eventually(async () => {
+      const progress = (await ok('query($id: ID!) { dataSubjectExport(id: $id) { status } }', { id: exported.id }, dpo)).dataSubjectExport;
+      expect(progress.status).toBe('COMPLETED');
+    }, 30_000);
     // The scan finds the person before the erasure: it can fail.
     const before = await personalDataLeft(c.needles);
     for (const schema of ['customer', 'interaction', 'case', 'loyalty']) expect(before.some((hit) => hit.startsWith(`${schema}.`)), schema).toBe(true);
+    expect(before).toEqual(expect.arrayContaining([expect.stringMatching(/^interaction\.data_export_sections\.section/)]));
 
     const wallBefore = await ok('{ publicTestimonials(first: 50) { edges { node { id } } } }', {});
     expect(wallBefore.publicTestimonials.edges.map((e: any) => e.node.id)).toContain(c.testimonialId);
@@ -251,6 +258,7 @@ describe('GDPR erasure across every subgraph', () => {
     expect(retainedOf(preview.case, 'case.cases')).toBe(1);
     expect(retainedOf(preview.case, 'case.compensation_claims')).toBe(1);
     expect(rowsOf(preview.invitation, 'invitation.invitations')).toBe(1);
+    expect(rowsOf(preview.case, 'case.data_export_sections')).toBe(1);
     expect(rowsOf(preview.loyalty, 'loyalty.ledger_entries')).toBeGreaterThanOrEqual(1);
     for (const section of [preview.customer, preview.interaction, preview.case, preview.invitation, preview.loyalty]) {
       expect(rowsOf(section, `${section.subgraph}.outbox`)).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { customerIn, ERASED_TEXT, resultRows, type ErasurePlan, type Executor } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { attachmentRuntime } from '../attachments/attachments.ts';
-import { caseAttachments, caseComments, caseHistory, cases, compensationClaims, outbox } from './schema.ts';
+import { caseAttachments, caseComments, caseHistory, cases, compensationClaims, dataExportSections, outbox } from './schema.ts';
 
 const casesOf = (ids: string[]) => sql`(select ${cases.id} from ${cases} where ${customerIn(cases.customerId, ids)})`;
 
@@ -49,6 +49,13 @@ export const caseErasurePlan: ErasurePlan = {
       fields: ['file_name'],
       where: (ids) => sql`${caseAttachments.caseId} in ${casesOf(ids)}`,
       set: sql`file_name = ${ERASED_TEXT}`,
+    },
+    {
+      // A data-subject export's copy of the records must not outlive them (the export consumer also deletes it).
+      table: dataExportSections,
+      fields: ['section'],
+      where: (ids) => customerIn(dataExportSections.customerId, ids),
+      set: sql`section = '{}'::jsonb`,
     },
   ],
   // The files themselves live in the blob store (a directory or an S3 bucket), not in a table.

@@ -4,6 +4,7 @@ import {
   consents,
   contactExports,
   contacts,
+  dataExportSections,
   customerHistory,
   customers,
   devices,
@@ -117,6 +118,13 @@ export const customerErasurePlan: ErasurePlan = {
       where: (ids) =>
         sql`${contactExports.file} is not null and (cardinality(${contactExports.customerIds}) = 0 or ${contactExports.customerIds} && ${uuidArray(ids)})`,
       set: sql`file = null, download_token_hash = null`,
+    },
+    {
+      // A data-subject export's copy of the records must not outlive them (the export consumer also deletes it).
+      table: dataExportSections,
+      fields: ['section'],
+      where: (ids) => customerIn(dataExportSections.customerId, ids),
+      set: sql`section = '{}'::jsonb`,
     },
   ],
   retained: [

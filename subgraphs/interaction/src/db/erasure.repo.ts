@@ -2,6 +2,7 @@ import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { capturedMessages, meetings, messageAttachments, outboundMessages } from './delivery.schema.ts';
 import { customerInsights, feedback, textAnalyses } from './feedback.schema.ts';
+import { dataExportSections } from './privacy.schema.ts';
 import { followUpTasks, interactions, outbox, timelineEntries, webhookDeliveries } from './schema.ts';
 
 const messagesOf = (ids: string[]) => sql`(select ${outboundMessages.id} from ${outboundMessages} where ${customerIn(outboundMessages.customerId, ids)})`;
@@ -87,6 +88,13 @@ export const interactionErasurePlan: ErasurePlan = {
       fields: ['payload', 'last_error'],
       where: (ids) => sql`(${webhookDeliveries.payload} ->> 'customerid') = any(${`{${ids.join(',')}}`}::text[])`,
       set: sql`payload = jsonb_build_object('id', payload -> 'id', 'type', payload -> 'type', 'erased', true), last_error = null`,
+    },
+    {
+      // A data-subject export's copy of the records must not outlive them (the export consumer also deletes it).
+      table: dataExportSections,
+      fields: ['section'],
+      where: (ids) => customerIn(dataExportSections.customerId, ids),
+      set: sql`section = '{}'::jsonb`,
     },
   ],
   retained: [

@@ -1,6 +1,6 @@
 import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { invitations, outbox, scans } from './schema.ts';
+import { dataExportSections, invitations, outbox, scans } from './schema.ts';
 
 const invitationsOf = (ids: string[]) => sql`(select ${invitations.id} from ${invitations} where ${customerIn(invitations.customerId, ids)})`;
 
@@ -18,6 +18,13 @@ export const invitationErasurePlan: ErasurePlan = {
       fields: ['revocation_reason'],
       where: (ids) => customerIn(invitations.customerId, ids),
       set: sql`revocation_reason = case when revocation_reason is null then null else ${ERASED_TEXT} end`,
+    },
+    {
+      // A data-subject export's copy of the records must not outlive them (the export consumer also deletes it).
+      table: dataExportSections,
+      fields: ['section'],
+      where: (ids) => customerIn(dataExportSections.customerId, ids),
+      set: sql`section = '{}'::jsonb`,
     },
   ],
   retained: [

@@ -1,6 +1,6 @@
 import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { accounts, ledgerEntries, outbox, tierHistory } from './schema.ts';
+import { accounts, dataExportSections, ledgerEntries, outbox, tierHistory } from './schema.ts';
 
 const accountsOf = (ids: string[]) => sql`(select ${accounts.id} from ${accounts} where ${customerIn(accounts.customerId, ids)})`;
 
@@ -24,6 +24,13 @@ export const loyaltyErasurePlan: ErasurePlan = {
       fields: ['reason'],
       where: (ids) => sql`${tierHistory.accountId} in ${accountsOf(ids)}`,
       set: sql`reason = ${ERASED_TEXT}`,
+    },
+    {
+      // A data-subject export's copy of the records must not outlive them (the export consumer also deletes it).
+      table: dataExportSections,
+      fields: ['section'],
+      where: (ids) => customerIn(dataExportSections.customerId, ids),
+      set: sql`section = '{}'::jsonb`,
     },
   ],
   retained: [
