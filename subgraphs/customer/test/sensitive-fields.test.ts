@@ -1,0 +1,334 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ROLES, loadOrCreateDataKeyFile, openDatabase, prepareDatabase, resultRows, type Caller, type DataKeyRing, type Role } from '@cmp/platform';
+import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, customers } from '../src/db/schema.ts';
+import { passportLookupHash } from '../src/domain/sensitive.ts';
+import { bindDataKeys, countSealedValuesByKey, customerSubgraph, sealCustomerRows } from '../src/index.ts';
+import { uniqueEmail } from './factories.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const run = promisify(execFile);
+
+const key1 = randomBytes(32);
+const key2 = randomBytes(32);
+const lookupKey = randomBytes(32);
+const ring = (active: string, keys: Record<string, Buffer>): DataKeyRing => ({ activeKeyId: active, keys: new Map(Object.entries(keys)), lookupKey });
+
+const PERSON = {
+  street: 'Calle de Serrano 45',
+  city: 'Getafe',
+  zipCode: '28901',
+  shippingStreet: 'Avenida de España 3',
+  // Not a Spanish postal code: the address warning quotes it to those who may see it.
+  shippingZip: '2890',
+  dateOfBirth: '1982-04-17',
+  passport: 'PAB123456',
+};
+
+const FIELDS = /* GraphQL */ `
+  id maskedFields dateOfBirth
+  billingAddress { street city state zipCode country }
+  shippingAddress { street city state zipCode country }
+  passport { number country expiresOn }
+  addressWarnings { field message }
+`;
+const CREATE = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ${FIELDS} } }`;
+const READ = `query($id: ID!) { customer(id: $id) { ${FIELDS} } }`;
+const BY_PASSPORT = `query($n: String!) { customerByPassport(passportNumber: $n) { id customerNumber passport { number } } }`;
+
+let h: SubgraphHarness;
+const officer = callerWith('DataPrivacyOfficer', { subject: 'dpo-1', mfa: true });
+const admin = callerWith('Admin', { subject: 'admin-mfa', mfa: true });
+
+function person(overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'INDIVIDUAL',
+    firstName: 'Carmen',
+    lastName: 'Ortega',
+    primaryEmail: uniqueEmail('carmen'),
+    billingAddress: { street: PERSON.street, city: PERSON.city, zipCode: PERSON.zipCode, country: 'ES' },
+    shippingAddress: { street: PERSON.shippingStreet, city: PERSON.city, zipCode: PERSON.shippingZip, country: 'ES' },
+    dateOfBirth: PERSON.dateOfBirth,
+    passport: { number: PERSON.passport, country: 'ES', expiresOn: '2031-06-30' },
+    ...overrides,
+  };
+}
+
+async function created(overrides: Record<string, unknown> = {}): Promise<string> {
+  const result = await h.run(admin, CREATE, { input: person(overrides) });
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data.createCustomer.id;
+}
+
+async function rawRow(id: string): Promise<string> {
+  const [row] = resultRows<{ json: string }>(await h.handle.db.execute(sql`select row_to_json(c)::text as json from customer.customers c where id = ${id}`));
+  return row!.json;
+}
+
+const sealedOf = async (id: string) => (await h.handle.db.select().from(customers).where(eq(customers.id, id)))[0]!;
+
+const sensitiveReads = (subject: string, customerId: string) =>
+  h.handle.db
+    .select({ fields: auditLog.fields })
+    .from(auditLog)
+    .where(and(eq(auditLog.subject, subject), eq(auditLog.action, 'sensitive-read'), sql`${customerId} = any(${auditLog.customerIds})`));
+
+beforeAll(async () => {
+  h = await startSubgraphHarness(customerSubgraph);
+  await bindDataKeys(h.handle.db, ring('k1', { k1: key1 }));
+});
+afterAll(() => h?.close());
+
+describe('sensitive fields at rest', () => {
+  it('stores the addresses, date of birth and passport number only sealed, bound to the row, with a keyed passport hash', async () => {
+    const id = await created();
+    const raw = await rawRow(id);
+    for (const value of [PERSON.street, PERSON.city, PERSON.zipCode, PERSON.shippingStreet, PERSON.dateOfBirth, PERSON.passport, '3456']) {
+      expect(raw).not.toContain(value);
+    }
+    const row = await sealedOf(id);
+    for (const sealed of [row.billingAddressEnc, row.shippingAddressEnc, row.dateOfBirthEnc, row.passportNumberEnc]) {
+      expect(sealed).toMatch(/^v1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    }
+    expect(row.passportNumberHash).toBe(passportLookupHash(ring('k1', { k1: key1 }), PERSON.passport));
+    // Countries stay in clear (postal-code validation, country aggregates); the pre-encryption columns stay empty.
+    expect(row).toMatchObject({ billingCountry: 'ES', shippingCountry: 'ES', legacyBillingStreet: null, legacyPassportNumber: null, legacyDateOfBirth: null });
+    expect(row.searchText).not.toMatch(/serrano|getafe|28901|pab123456/);
+  });
+
+  it('refuses a sealed value copied into another customer\'s row, without showing either value', async () => {
+    const a = await created({ passport: { number: 'ZX9876543' } });
+    const b = await created();
+    const original = (await sealedOf(b)).passportNumberEnc;
+    await h.handle.db.update(customers).set({ passportNumberEnc: (await sealedOf(a)).passportNumberEnc }).where(eq(customers.id, b));
+    try {
+      const result = await h.run(officer, READ, { id: b });
+      expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(result)).not.toMatch(/ZX9876543|PAB123456|failed authentication/);
+    } finally {
+      await h.handle.db.update(customers).set({ passportNumberEnc: original }).where(eq(customers.id, b));
+    }
+    expect((await h.run(officer, READ, { id: b })).data.customer.passport.number).toBe(PERSON.passport);
+  });
+});
+
+describe('masking: every role, with and without MFA', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = await created();
+  });
+
+  // DOMAIN.md: sensitive fields are masked unless the caller holds sensitive-read (DataPrivacyOfficer; Admin holds
+  // every privilege), which needs MFA; a Customer sees its own record in full.
+  const CLEAR_WITH_MFA: Role[] = ['Admin', 'DataPrivacyOfficer'];
+  const NO_CUSTOMER_READ: Role[] = ['DataAnalyst', 'LoungeDevice'];
+  const cases = ROLES.flatMap((role) => [false, true].map((mfa) => ({ role, mfa })));
+
+  it.each(cases)('$role (mfa: $mfa)', async ({ role, mfa }) => {
+    const subject = `matrix:${role}:${mfa}`;
+    const caller: Caller = callerWith(role, {
+      subject,
+      mfa,
+      ...(role === 'Customer' ? { customerId: id } : {}),
+      ...(role === 'LoungeDevice' ? { loungeCode: 'MAD-DALI' } : {}),
+    });
+    const result = await h.run(caller, READ, { id });
+    if (NO_CUSTOMER_READ.includes(role)) {
+      expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(result)).not.toMatch(/Serrano|28901|PAB123456|1982/);
+      return;
+    }
+    expect(result.errors).toBeUndefined();
+    const customer = result.data.customer;
+    const clear = role === 'Customer' || (mfa && CLEAR_WITH_MFA.includes(role));
+    if (clear) {
+      expect(customer).toMatchObject({
+        maskedFields: [],
+        dateOfBirth: PERSON.dateOfBirth,
+        billingAddress: { street: PERSON.street, city: PERSON.city, state: null, zipCode: PERSON.zipCode, country: 'ES' },
+        shippingAddress: { street: PERSON.shippingStreet, zipCode: PERSON.shippingZip },
+        passport: { number: PERSON.passport, country: 'ES', expiresOn: '2031-06-30' },
+        addressWarnings: [{ field: 'shippingAddress.zipCode', message: `"${PERSON.shippingZip}" does not look like a postal code of Spain` }],
+      });
+      const [audit] = await sensitiveReads(subject, id);
+      expect(audit?.fields.sort()).toEqual(['billingAddress', 'dateOfBirth', 'passport.number', 'shippingAddress']);
+    } else {
+      expect(customer).toEqual({
+        id,
+        maskedFields: ['billingAddress', 'dateOfBirth', 'passport.number', 'shippingAddress'],
+        dateOfBirth: null,
+        billingAddress: { street: '*****', city: PERSON.city, state: null, zipCode: '28***', country: 'ES' },
+        shippingAddress: { street: '*****', city: PERSON.city, state: null, zipCode: '28***', country: 'ES' },
+        passport: { number: '*****3456', country: 'ES', expiresOn: '2031-06-30' },
+        addressWarnings: [{ field: 'shippingAddress.zipCode', message: 'The postal code does not look like a postal code of Spain' }],
+      });
+      expect(await sensitiveReads(subject, id)).toEqual([]);
+    }
+  });
+
+  it('masks a short passport number whole', async () => {
+    const short = await created({ passport: { number: 'X1234' } });
+    const result = await h.run(callerWith('Viewer'), READ, { id: short });
+    expect(result.data.customer.passport.number).toBe('*****');
+  });
+});
+
+describe('customerByPassport', () => {
+  it('finds live customers by the keyed hash of the normalised number, for sensitive-read with MFA only', async () => {
+    const number = `PZ${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
+    const first = await created({ passport: { number } });
+    const second = await created({ passport: { number } });
+    const typed = `${number.slice(0, 3).toLowerCase()}-${number.slice(3, 6)} ${number.slice(6)}`;
+    const found = await h.run(officer, BY_PASSPORT, { n: typed });
+    expect(found.errors).toBeUndefined();
+    expect(found.data.customerByPassport.map((c: { id: string }) => c.id).sort()).toEqual([first, second].sort());
+    expect(found.data.customerByPassport[0].passport.number).toBe(number);
+    expect((await sensitiveReads('dpo-1', first)).flatMap((r) => r.fields)).toContain('passport.number');
+    expect((await h.run(officer, BY_PASSPORT, { n: 'QQ0000000' })).data.customerByPassport).toEqual([]);
+
+    const withoutMfa = await h.run(callerWith('DataPrivacyOfficer'), BY_PASSPORT, { n: number });
+    expect(withoutMfa.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(withoutMfa.errors?.[0]?.message).toMatch(/multi-factor/);
+    expect((await h.run(callerWith('Viewer'), BY_PASSPORT, { n: number })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await h.run(callerWith('Customer', { customerId: first }), BY_PASSPORT, { n: number })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const bad = await h.run(officer, BY_PASSPORT, { n: 'A1' });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'passportNumber' });
+  });
+});
+
+describe('plaintext left by an earlier release', () => {
+  it('is sealed and nulled by the sealing step, once, and then reads and is found as before', async () => {
+    const [legacy] = await h.handle.db
+      .insert(customers)
+      .values({
+        customerNumber: `CUS-L${Date.now()}`,
+        type: 'INDIVIDUAL',
+        firstName: 'Old',
+        lastName: 'Release',
+        primaryEmail: uniqueEmail('old'),
+        createdBy: 'earlier-release',
+        legacyBillingStreet: 'Calle Mayor 1',
+        legacyBillingCity: 'Toledo',
+        legacyBillingZipCode: '45001',
+        billingCountry: 'ES',
+        legacyDateOfBirth: '1970-01-02',
+        legacyPassportNumber: 'LG7654321',
+      })
+      .returning();
+    const first = await sealCustomerRows(h.handle.db, ring('k1', { k1: key1 }), { legacyOnly: true });
+    expect(first.done).toBeGreaterThanOrEqual(1);
+    const raw = await rawRow(legacy!.id);
+    expect(raw).not.toMatch(/Calle Mayor|Toledo|45001|1970-01-02|LG7654321/);
+    expect((await h.run(officer, READ, { id: legacy!.id })).data.customer).toMatchObject({
+      dateOfBirth: '1970-01-02',
+      billingAddress: { street: 'Calle Mayor 1', city: 'Toledo', zipCode: '45001', country: 'ES' },
+      shippingAddress: null,
+      passport: { number: 'LG7654321' },
+    });
+    expect((await h.run(officer, BY_PASSPORT, { n: 'lg7654321' })).data.customerByPassport.map((c: { id: string }) => c.id)).toEqual([legacy!.id]);
+    expect((await sealCustomerRows(h.handle.db, ring('k1', { k1: key1 }), { legacyOnly: true })).done).toBe(0);
+  });
+});
+
+describe('key rotation', () => {
+  it('writes under the new key, still reads the old one, re-encrypts every row in batches, and then the old key can go', async () => {
+    const before = await created();
+    await bindDataKeys(h.handle.db, ring('k2', { k1: key1, k2: key2 }));
+    const after = await created();
+    expect((await sealedOf(after)).passportNumberEnc).toMatch(/^v1\.k2\./);
+    expect((await sealedOf(before)).passportNumberEnc).toMatch(/^v1\.k1\./);
+    expect((await h.run(officer, READ, { id: before })).data.customer.passport.number).toBe(PERSON.passport);
+
+    // A change under the new key reseals only what changed.
+    await h.run(admin, `mutation($id: ID!) { updateCustomer(id: $id, input: { dateOfBirth: "1983-05-06" }) { id } }`, { id: before });
+    const partly = await sealedOf(before);
+    expect(partly.dateOfBirthEnc).toMatch(/^v1\.k2\./);
+    expect(partly.billingAddressEnc).toMatch(/^v1\.k1\./);
+
+    expect((await countSealedValuesByKey(h.handle.db)).get('k1')).toBeGreaterThan(0);
+    const progress: number[] = [];
+    const result = await sealCustomerRows(h.handle.db, ring('k2', { k1: key1, k2: key2 }), {
+      batchSize: 2,
+      onProgress: ({ done }) => progress.push(done),
+    });
+    expect(result.done).toBe(result.total);
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect([...(await countSealedValuesByKey(h.handle.db)).keys()]).toEqual(['k2']);
+    expect((await sealCustomerRows(h.handle.db, ring('k2', { k1: key1, k2: key2 }))).done).toBe(0);
+
+    // Only k2 left: every customer still reads in clear and is still found by passport.
+    await bindDataKeys(h.handle.db, ring('k2', { k2: key2 }));
+    const read = await h.run(officer, READ, { id: before });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.customer).toMatchObject({ dateOfBirth: '1983-05-06', billingAddress: { street: PERSON.street }, passport: { number: PERSON.passport } });
+    const found = await h.run(officer, BY_PASSPORT, { n: PERSON.passport });
+    expect(found.data.customerByPassport.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining([before, after]));
+  });
+});
+
+describe('pnpm data-keys', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'cmp-data-keys-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  const script = async (...args: string[]) => {
+    try {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/data-keys.ts', ...args], {
+        cwd: root,
+        env: { PATH: process.env.PATH, CMP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      });
+      return { code: 0, stdout, stderr: '' };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('seals an embedded database\'s plaintext, rotates, re-encrypts with progress, and retires the old key once unused', async () => {
+    // The key file as a first start creates it, and rows as an earlier release left them (plaintext), written while
+    // no platform process has the embedded database open.
+    const firstKid = (await loadOrCreateDataKeyFile(path.join(dataDir, 'data-keys.json'))).activeKeyId;
+    const database = await openDatabase({ schema: 'customer', dataDir });
+    await prepareDatabase(customerSubgraph, database);
+    await database.db.insert(customers).values(
+      Array.from({ length: 5 }, (_, i) => ({
+        customerNumber: `CUS-90000${i}`,
+        type: 'INDIVIDUAL' as const,
+        firstName: 'Old',
+        lastName: `Row ${i}`,
+        primaryEmail: `old.${i}@example.com`,
+        createdBy: 'earlier-release',
+        legacyPassportNumber: `OLD00000${i}`,
+        legacyDateOfBirth: '1960-01-01',
+      })),
+    );
+    await database.close();
+
+    const sealed = await script('reencrypt', '--batch', '2');
+    expect(sealed.code).toBe(0);
+    expect(sealed.stdout).toContain('2 / 5 customers');
+    expect(sealed.stdout).toContain(`done: 5 customers now sealed under ${firstKid}`);
+
+    const rotated = await script('rotate');
+    const secondKid = rotated.stdout.trim();
+    expect(secondKid).not.toBe(firstKid);
+    expect((await script('retire', firstKid!)).stderr).toMatch(/10 values are still sealed under/);
+    expect((await script('reencrypt')).stdout).toContain(`done: 5 customers now sealed under ${secondKid}`);
+    expect((await script('status')).stdout).toContain(`${secondKid}  active (encrypts)  10 sealed values`);
+    const retired = await script('retire', firstKid!);
+    expect(retired.code).toBe(0);
+    expect(retired.stdout.trim()).toBe(secondKid);
+    expect((await script('retire', secondKid)).stderr).toMatch(/active key and cannot be removed/);
+  }, 600_000);
+});
