@@ -23,10 +23,11 @@ const analyst = callerWith('DataAnalyst');
 const portuguese: string[] = [];
 const french: string[] = [];
 
+const ZIP: Record<string, string> = { PT: '1000-001', FR: '75001', DE: '10115', IT: '00184' };
 const person = (country: string, i: number) => ({
   firstName: `Persona${i}`,
   lastName: `Agregada${country}`,
-  billingAddress: { street: `Rua ${i}`, city: 'Lisboa', zipCode: country === 'PT' ? '1000-001' : '75001', country },
+  billingAddress: { street: `Rua ${i}`, city: 'Lisboa', zipCode: ZIP[country], country },
 });
 
 async function aggregates(groupBy: string[], caller = analyst) {
@@ -39,6 +40,9 @@ beforeAll(async () => {
   h = await startSubgraphHarness(customerSubgraph);
   for (let i = 0; i < 10; i++) portuguese.push((await createdCustomer(h, admin, person('PT', i))).id);
   for (let i = 0; i < 9; i++) french.push((await createdCustomer(h, admin, person('FR', i))).id);
+  // Two more small groups, so that what the reports withhold adds up to at least 10 (see the last specs).
+  for (let i = 0; i < 5; i++) await createdCustomer(h, admin, person('DE', i));
+  for (let i = 0; i < 5; i++) await createdCustomer(h, admin, person('IT', i));
   // Neither an inactive nor a deactivated customer counts.
   const inactive = await createdCustomer(h, admin, person('FR', 90));
   expect((await h.run(admin, 'mutation($id: ID!) { changeCustomerStatus(id: $id, status: INACTIVE, reason: "moved abroad") { id } }', { id: inactive.id })).errors).toBeUndefined();
@@ -62,21 +66,21 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 describe('segmentAggregates: anonymised counts for partners', () => {
-  it('shows a group of 10 and suppresses a group of 9, reporting only that one group was left out', async () => {
+  it('shows a group of 10 and suppresses a group of 9, reporting only how many groups were left out', async () => {
     const report = await aggregates(['COUNTRY']);
-    expect(report).toMatchObject({ groupBy: ['COUNTRY'], minimumGroupSize: 10, suppressedGroups: 1 });
+    expect(report).toMatchObject({ groupBy: ['COUNTRY'], minimumGroupSize: 10, suppressedGroups: 3 });
     expect(report.groups).toEqual([
       { segment: null, type: null, country: 'PT', rating: null, loyaltyTier: null, customerCount: 10, averageLifetimeValue: { amountMinor: 13_300, currency: 'EUR' } },
     ]);
     // Nothing of any person is in the answer, and not the size of the group left out.
     const text = JSON.stringify(report);
-    expect(text).not.toMatch(/Agregada|example\.com|Rua|FR|"9"|:9[,}]/);
+    expect(text).not.toMatch(/Agregada|example\.com|Rua|FR|DE|IT|:9[,}]|:5[,}]/);
   });
 
   it('shows the group once it reaches 10 active customers', async () => {
     french.push((await createdCustomer(h, admin, person('FR', 9))).id);
     const report = await aggregates(['COUNTRY', 'TYPE', 'SEGMENT']);
-    expect(report.suppressedGroups).toBe(0);
+    expect(report.suppressedGroups).toBe(2);
     expect(report.groups.map((g: any) => [g.country, g.type, g.segment, g.customerCount])).toEqual([
       ['FR', 'INDIVIDUAL', 'STANDARD', 10],
       ['PT', 'INDIVIDUAL', 'STANDARD', 10],
@@ -89,19 +93,30 @@ describe('segmentAggregates: anonymised counts for partners', () => {
     await h.handle.db.insert(knownTiers).values(portuguese.map((customerId) => ({ customerId, tier: 'ORO', asOf })));
     await h.handle.db.insert(knownTiers).values(french.slice(0, 4).map((customerId) => ({ customerId, tier: 'PLATA', asOf })));
     const byTier = await aggregates(['LOYALTY_TIER', 'COUNTRY']);
-    // PT+ORO 10 shown; FR+PLATA 4 and FR without a tier 6 suppressed.
+    // PT+ORO 10 shown; FR+PLATA 4, FR without a tier 6, DE 5 and IT 5 suppressed.
     expect(byTier.groups.map((g: any) => [g.loyaltyTier, g.country, g.customerCount])).toEqual([['ORO', 'PT', 10]]);
-    expect(byTier.suppressedGroups).toBe(2);
+    expect(byTier.suppressedGroups).toBe(4);
     const all = await aggregates([]);
-    expect(all.groups).toEqual([expect.objectContaining({ country: null, customerCount: 20 })]);
+    expect(all.groups).toEqual([expect.objectContaining({ country: null, customerCount: 30 })]);
     expect(all.suppressedGroups).toBe(0);
   });
 
+  it('also withholds a shown group whose coarser total would give a small one away', async () => {
+    await createdCustomer(h, admin, { ...person('FR', 99), type: 'SMALL_BUSINESS', companyName: 'Petite Entreprise SARL' });
+    // By country France has 11; shown FR/INDIVIDUAL 10 next to it would reveal FR/SMALL_BUSINESS as 1.
+    const byCountry = await aggregates(['COUNTRY']);
+    expect(byCountry.groups.map((g: any) => [g.country, g.customerCount])).toEqual([['FR', 11], ['PT', 10]]);
+    const fine = await aggregates(['COUNTRY', 'TYPE']);
+    expect(fine.groups.map((g: any) => [g.country, g.type, g.customerCount])).toEqual([['PT', 'INDIVIDUAL', 10]]);
+    expect(fine.suppressedGroups).toBe(4);
+    // The two paying customers were rated by their payments: UNRATED 29 next to a total of 31 would give them away.
+    const byRating = await aggregates(['RATING']);
+    expect(byRating.groups).toEqual([]);
+    expect(byRating.suppressedGroups).toBe(2);
+  });
+
   it('is for DataAnalyst and Admin only, and names a repeated dimension', async () => {
-    // The two paying customers were rated by their payments: a group of two, left out.
-    const byRating = await aggregates(['RATING'], admin);
-    expect(byRating.groups).toEqual([expect.objectContaining({ rating: 'UNRATED', customerCount: 18 })]);
-    expect(byRating.suppressedGroups).toBe(1);
+    expect((await aggregates(['SEGMENT'], admin)).groups).toEqual([expect.objectContaining({ segment: 'STANDARD', customerCount: 31 })]);
     for (const role of ['MarketingManager', 'Viewer', 'CustomerManager', 'DataPrivacyOfficer'] as const) {
       const refused = await h.run(callerWith(role, { mfa: true }), AGGREGATES, { groupBy: ['SEGMENT'] });
       expect(refused.errors?.[0]?.extensions?.code, role).toBe('FORBIDDEN');

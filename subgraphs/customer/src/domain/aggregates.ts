@@ -41,8 +41,8 @@ export interface SegmentAggregateReport {
 
 /**
  * Active customers counted per combination of `groupBy`, with their mean lifetime value rounded to whole euros.
- * Groups of fewer than 10 customers are dropped and only counted; the total of all customers is not reported
- * either, so a suppressed group's size cannot be had by subtraction within one report.
+ * Groups of fewer than 10 customers are dropped and only counted (so are groups dropped to keep a coarser report
+ * from giving a small one away, see below); no total of all customers is reported.
  */
 export async function segmentAggregates(db: Executor, caller: Caller, groupBy: readonly AggregateDimension[], now = new Date()): Promise<SegmentAggregateReport> {
   requirePrivilege(caller, Privilege.AggregateRead);
@@ -58,7 +58,7 @@ export async function segmentAggregates(db: Executor, caller: Caller, groupBy: r
       where ${customers.status} = 'ACTIVE' and ${customers.deactivatedAt} is null${grouping}`),
   );
   const counted = rows.filter((r) => Number(r.customerCount) > 0);
-  const shown = counted.filter((r) => Number(r.customerCount) >= MINIMUM_GROUP_SIZE);
+  const shown = withheldAgainstDifferencing(counted, dimensions.map((d) => COLUMN[d].key));
   const groups = shown
     .map((r) => ({
       segment: (r.segment as AggregateGroup['segment'] | undefined) ?? null,
@@ -71,6 +71,40 @@ export async function segmentAggregates(db: Executor, caller: Caller, groupBy: r
     }))
     .sort((a, b) => b.customerCount - a.customerCount || groupKey(a).localeCompare(groupKey(b)));
   return { groupBy: [...groupBy], minimumGroupSize: MINIMUM_GROUP_SIZE, groups, suppressedGroups: counted.length - shown.length, generatedAt: now };
+}
+
+type Cell = Record<string, string | number | null>;
+
+/**
+ * The groups that may be shown. First every group under the threshold is withheld. Then, since a coarser report
+ * (any subset of the same dimensions, down to the total) shows the sum of the finer groups it is made of, each such
+ * coarser group must hide either nothing or at least 10 customers: otherwise its total minus the groups shown would
+ * give away a withheld group's size. Where it hides 1 to 9, its smallest shown group is withheld too, until no
+ * coarser group does (complementary suppression).
+ */
+function withheldAgainstDifferencing(cells: Cell[], keys: string[]): Cell[] {
+  const size = (c: Cell) => Number(c.customerCount);
+  const withheld = new Set(cells.filter((c) => size(c) < MINIMUM_GROUP_SIZE));
+  const subsets = Array.from({ length: 2 ** keys.length - 1 }, (_, mask) => keys.filter((_, i) => mask & (1 << i)));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const subset of subsets) {
+      const parents = new Map<string, Cell[]>();
+      for (const cell of cells) {
+        const parent = JSON.stringify(subset.map((k) => cell[k] ?? null));
+        parents.set(parent, [...(parents.get(parent) ?? []), cell]);
+      }
+      for (const children of parents.values()) {
+        const hidden = children.filter((c) => withheld.has(c)).reduce((sum, c) => sum + size(c), 0);
+        if (hidden === 0 || hidden >= MINIMUM_GROUP_SIZE) continue;
+        const smallest = children.filter((c) => !withheld.has(c)).sort((a, b) => size(a) - size(b))[0];
+        if (!smallest) continue;
+        withheld.add(smallest);
+        changed = true;
+      }
+    }
+  }
+  return cells.filter((c) => !withheld.has(c));
 }
 
 const groupKey = (g: AggregateGroup) => [g.segment, g.type, g.country, g.rating, g.loyaltyTier].map((v) => v ?? '').join('|');
