@@ -5,8 +5,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ROLES, loadOrCreateDataKeyFile, openDatabase, prepareDatabase, resultRows, type Caller, type DataKeyRing, type Role } from '@cmp/platform';
-import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
+import { Writable } from 'node:stream';
+import {
+  ROLES,
+  createLogger,
+  createSubgraphApollo,
+  loadOrCreateDataKeyFile,
+  openDatabase,
+  prepareDatabase,
+  resultRows,
+  type Caller,
+  type DataKeyRing,
+  type Role,
+  type SubgraphContext,
+} from '@cmp/platform';
+import { callerWith, contextFor, execute, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, customers } from '../src/db/schema.ts';
@@ -272,6 +285,77 @@ describe('key rotation', () => {
     expect(read.data.customer).toMatchObject({ dateOfBirth: '1983-05-06', billingAddress: { street: PERSON.street }, passport: { number: PERSON.passport } });
     const found = await h.run(officer, BY_PASSPORT, { n: PERSON.passport });
     expect(found.data.customerByPassport.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining([before, after]));
+  });
+});
+
+describe('log redaction', () => {
+  function capturedLogger() {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    return { logger: createLogger({ name: 'customer', level: 'info', destination }), lines };
+  }
+
+  it('a failing request logs its error without the passport number and e-mail its variables carried', async () => {
+    const id = await created();
+    const row = await sealedOf(id);
+    // A damaged ciphertext makes the update fail unexpectedly, after the variables were read.
+    const damaged = `${row.billingAddressEnc!.slice(0, -2)}${row.billingAddressEnc!.endsWith('A') ? 'B' : 'A'}A`;
+    await h.handle.db.update(customers).set({ billingAddressEnc: damaged }).where(eq(customers.id, id));
+    const { logger, lines } = capturedLogger();
+    const apollo = createSubgraphApollo(customerSubgraph, logger);
+    await apollo.start();
+    try {
+      const result = await execute(
+        apollo as unknown as Parameters<typeof execute>[0],
+        contextFor(customerSubgraph, h.handle, admin) as SubgraphContext<unknown>,
+        `mutation($id: ID!, $input: UpdateCustomerInput!) { updateCustomer(id: $id, input: $input) { id } }`,
+        { id, input: { passport: { number: 'PQ7777777' }, primaryEmail: 'leak.check@example.com', primaryPhone: '+34 911 222 333' } },
+      );
+      expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    } finally {
+      await apollo.stop();
+      await h.handle.db.update(customers).set({ billingAddressEnc: row.billingAddressEnc }).where(eq(customers.id, id));
+    }
+    const errorLines = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 50);
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0].msg).toBe('unexpected error');
+    expect(errorLines[0].err.message).toMatch(/failed authentication.*billing_address_enc/);
+    expect(lines.join('\n')).not.toMatch(/PQ7777777|leak\.check|911222333|Serrano/);
+  });
+
+  it('a failed statement is logged without its parameters or the values in its message', async () => {
+    const [existing] = await h.handle.db.select({ customerNumber: customers.customerNumber }).from(customers).limit(1);
+    const error = await h.handle.db
+      .insert(customers)
+      .values({
+        customerNumber: existing!.customerNumber,
+        type: 'INDIVIDUAL',
+        firstName: 'Dup',
+        lastName: 'Licate',
+        primaryEmail: 'dup.person@example.com',
+        primaryPhone: '+34911222444',
+        createdBy: 'spec',
+        legacyPassportNumber: 'PQ8888888',
+        legacyDateOfBirth: '1955-05-05',
+      })
+      .then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(String((error as Error).message)).toContain('PQ8888888');
+    const { logger, lines } = capturedLogger();
+    logger.error({ err: error, input: { passport: { number: 'PQ8888888' }, email: 'dup.person@example.com' }, token: 'eyJabc.def.ghi' }, 'statement failed');
+    logger.warn({ authorization: 'Bearer eyJhbGciOi.xyz.abc', variables: { passportNumber: 'PQ8888888' } }, 'request refused');
+    const out = lines.join('\n');
+    expect(out).not.toMatch(/PQ8888888|dup\.person|911222444|1955-05-05|eyJ/);
+    const logged = JSON.parse(lines[0]!);
+    expect(logged.err.message).toMatch(/^Failed query: insert into "customer"\."customers"/);
+    expect(logged.err.message).toContain('params: [redacted]');
+    expect(logged.err.message).toMatch(/caused by: duplicate key value violates unique constraint "customers_customer_number_key"/);
+    expect(logged.err.params).toBe('[redacted]');
   });
 });
 
