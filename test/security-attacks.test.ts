@@ -50,7 +50,7 @@ beforeAll(async () => {
   otherInvitation = issued.data.issueInvitation.id;
   attackerToken = await t.token('Customer', { customerId: own, subject: 'attack-suite-customer' });
   attacker = bearer(attackerToken);
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await t?.close();
 });

@@ -39,7 +39,7 @@ beforeAll(async () => {
   }, admin);
   // The invitation is only needed for the subscription limits; eligibility may refuse a fresh customer.
   invitationId = issued.data?.issueInvitation?.id;
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await t?.close();
 });
