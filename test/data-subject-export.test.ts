@@ -113,6 +113,10 @@ describe('GDPR data-subject export', () => {
     // Case: the duplicate's complaint, moved to the target by the merge.
     expect(document.caseData.cases).toEqual([expect.objectContaining({ caseNumber, customerId: target, subject: 'Suitcase damaged on IB6275' })]);
     expect(document.caseData.caseHistory.length).toBeGreaterThan(0);
+    // The audit trail of the customer's data, without the staff workstation's address.
+    const trail = document.caseData.auditTrail as Record<string, unknown>[];
+    expect(trail).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'openCase', outcome: 'ok' })]));
+    for (const record of trail) expect(record).not.toHaveProperty('clientAddress');
     // Invitation: the lounge invitation.
     expect(document.invitationData.invitations).toEqual([expect.objectContaining({ id: invitationId, loungeCode: 'MAD-VELAZQUEZ', guests: 1 })]);
     // Loyalty: both accounts (the duplicate's was combined into the target's), the target's at ORO.

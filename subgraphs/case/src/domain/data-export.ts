@@ -24,7 +24,8 @@ const SOURCES: ExportSource[] = [
   // The files themselves stay in the blob store; `caseAttachment.downloadUrl` serves each one.
   { name: 'attachments', table: caseAttachments, where: ofCases(caseAttachments.caseId) },
   { name: 'loyaltyTiers', table: knownTiers, where: byCustomer(knownTiers.customerId) },
-  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds) },
+  // Who acted and how, without the address of the staff member's workstation (a security detail, not the customer's data).
+  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds), omit: ['clientAddress'] },
   { name: 'events', table: outbox, where: byCustomer(outbox.customerId), omit: ['attempts', 'lastError'] },
 ];
 

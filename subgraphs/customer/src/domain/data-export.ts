@@ -70,7 +70,8 @@ const SOURCES: ExportSource[] = [
   { name: 'activity', table: activity, where: byCustomer(activity.customerId) },
   { name: 'loyaltyTiers', table: knownTiers, where: byCustomer(knownTiers.customerId) },
   { name: 'dataSubjectExports', table: dataSubjectExports, where: byCustomer(dataSubjectExports.customerId) },
-  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds) },
+  // Who acted and how, without the address of the staff member's workstation (a security detail, not the customer's data).
+  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds), omit: ['clientAddress'] },
   { name: 'events', table: outbox, where: byCustomer(outbox.customerId), omit: ['attempts', 'lastError'] },
 ];
 

@@ -25,7 +25,8 @@ const SOURCES: ExportSource[] = [
   },
   { name: 'meetings', table: meetings, where: byCustomer(meetings.customerId) },
   { name: 'marketingConsents', table: marketingConsents, where: byCustomer(marketingConsents.customerId) },
-  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds) },
+  // Who acted and how, without the address of the staff member's workstation (a security detail, not the customer's data).
+  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds), omit: ['clientAddress'] },
   { name: 'events', table: outbox, where: byCustomer(outbox.customerId), omit: ['attempts', 'lastError'] },
 ];
 

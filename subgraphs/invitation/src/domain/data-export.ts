@@ -6,7 +6,8 @@ const SOURCES: ExportSource[] = [
   { name: 'invitations', table: invitations, where: byCustomer(invitations.customerId) },
   { name: 'scans', table: scans, where: byParent(scans.invitationId, invitations, invitations.id, invitations.customerId) },
   { name: 'loyaltyTiers', table: knownTiers, where: byCustomer(knownTiers.customerId) },
-  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds) },
+  // Who acted and how, without the address of the staff member's workstation (a security detail, not the customer's data).
+  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds), omit: ['clientAddress'] },
   { name: 'events', table: outbox, where: byCustomer(outbox.customerId), omit: ['attempts', 'lastError'] },
 ];
 

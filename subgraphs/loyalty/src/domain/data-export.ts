@@ -8,7 +8,8 @@ const SOURCES: ExportSource[] = [
   { name: 'accounts', table: accounts, where: byCustomer(accounts.customerId) },
   { name: 'tierHistory', table: tierHistory, where: ofAccounts(tierHistory.accountId) },
   { name: 'ledger', table: ledgerEntries, where: ofAccounts(ledgerEntries.accountId) },
-  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds) },
+  // Who acted and how, without the address of the staff member's workstation (a security detail, not the customer's data).
+  { name: 'auditTrail', table: auditLog, where: byAnyCustomer(auditLog.customerIds), omit: ['clientAddress'] },
   { name: 'events', table: outbox, where: byCustomer(outbox.customerId), omit: ['attempts', 'lastError'] },
 ];
 
