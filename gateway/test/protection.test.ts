@@ -114,7 +114,7 @@ describe('operation limits', () => {
         `subscription($id: ID!) { invitationStatusChanged(invitationId: $id) { customer { ${'cases { customer { '.repeat(6)}id${' } }'.repeat(6)} } } }`,
         { id: invitationId ?? '00000000-0000-4000-8000-000000000000' },
       );
-      await eventually(async () => expect(deep.errors).not.toBeNull());
+      await eventually(async () => expect(deep.errors).not.toBeNull(), 15_000);
       expect(deep.errors![0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED', field: 'depth', limit: 12 } });
     } finally {
       await client.dispose();
@@ -160,7 +160,7 @@ describe('rate limits per caller', () => {
     try {
       const query = 'subscription($c: ID!) { customerTimeline(customerId: $c) { type } }';
       const started = Array.from({ length: SUBSCRIPTION_LIMIT + 1 }, () => subscribe(client, query, { c: customerId }));
-      await eventually(async () => expect(started.filter((s) => s.errors).length).toBe(1));
+      await eventually(async () => expect(started.filter((s) => s.errors).length).toBe(1), 15_000);
       expect(started.find((s) => s.errors)!.errors![0]).toMatchObject({
         message: expect.stringMatching(/^Too many subscriptions started; try again in \d+ s$/),
         extensions: { code: 'RATE_LIMITED' },
