@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -415,4 +415,42 @@ describe('pnpm data-keys', () => {
     expect(retired.stdout.trim()).toBe(secondKid);
     expect((await script('retire', secondKid)).stderr).toMatch(/active key and cannot be removed/);
   }, 600_000);
+});
+
+describe('through the gateway', () => {
+  it('a started platform seals with the keys of its data directory, masks for a Viewer and shows the officer', async () => {
+    const { startTestPlatform, post, bearer } = await import('../../../test/platform-harness.ts');
+    const t = await startTestPlatform();
+    try {
+      const admin = bearer(await t.token('Admin', { mfa: true }));
+      const created = await post(t.url, `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }`, { input: person() }, admin);
+      expect(created.errors).toBeUndefined();
+      const id = created.data.createCustomer.id as string;
+      const query = `query($id: ID!) { customer(id: $id) { maskedFields dateOfBirth passport { number } billingAddress { street zipCode } } }`;
+      const masked = await post(t.url, query, { id }, bearer(await t.token('Viewer')));
+      expect(masked.data.customer).toEqual({
+        maskedFields: ['billingAddress', 'dateOfBirth', 'passport.number', 'shippingAddress'],
+        dateOfBirth: null,
+        passport: { number: '*****3456' },
+        billingAddress: { street: '*****', zipCode: '28***' },
+      });
+      const clear = await post(t.url, query, { id }, bearer(await t.token('DataPrivacyOfficer', { mfa: true })));
+      expect(clear.data.customer).toEqual({
+        maskedFields: [],
+        dateOfBirth: PERSON.dateOfBirth,
+        passport: { number: PERSON.passport },
+        billingAddress: { street: PERSON.street, zipCode: PERSON.zipCode },
+      });
+      const own = await post(t.url, query, { id }, bearer(await t.token('Customer', { customerId: id })));
+      expect(own.data.customer.passport.number).toBe(PERSON.passport);
+      // No keys in settings: the platform made (and used) the key file of its data directory.
+      const keyFile = JSON.parse(await readFile(path.join(t.dataDir, 'data-keys.json'), 'utf8')) as { activeKeyId: string; keys: unknown[] };
+      const found = await post(t.url, BY_PASSPORT, { n: PERSON.passport.toLowerCase() }, bearer(await t.token('DataPrivacyOfficer', { mfa: true })));
+      expect(found.data.customerByPassport.map((c: { id: string }) => c.id)).toContain(id);
+      expect(keyFile.keys).toHaveLength(1);
+      expect(keyFile.activeKeyId).toMatch(/^k\d{8}-[0-9a-f]{6}$/);
+    } finally {
+      await t.close();
+    }
+  }, 300_000);
 });
