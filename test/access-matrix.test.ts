@@ -173,6 +173,42 @@ describe('every operation through the gateway, for every role', () => {
     expect(result.unexpected).toEqual([]);
   }, 240_000);
 
+  it('shows the sensitive fields in clear exactly to the sensitive-read privilege (with MFA) and the customer itself, masked to other readers', async () => {
+    const created = await post(platform.url, 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
+      input: { type: 'INDIVIDUAL', firstName: 'Matrix', lastName: 'Sensitive', primaryEmail: `matrix.${Date.now()}@example.com`, dateOfBirth: '1979-05-17', passport: { number: 'XQ7654321', country: 'ES' } },
+    }, bearer(tokens.get('Admin')!));
+    expect(created.errors).toBeUndefined();
+    const id = created.data.createCustomer.id as string;
+    const READ = 'query($id: ID!) { customer(id: $id) { id dateOfBirth passport { number } maskedFields } }';
+    const seen: Record<string, string> = {};
+    for (const role of ROLES) {
+      const token = role === 'Customer' ? await platform.token('Customer', { customerId: id, mfa: true }) : tokens.get(role)!;
+      const response = await post(platform.url, READ, { id }, bearer(token));
+      const code = response.errors?.[0]?.extensions?.code;
+      const customer = response.data?.customer;
+      seen[role] = code ? `refused ${code}` : customer?.dateOfBirth === '1979-05-17' && customer?.passport?.number === 'XQ7654321' && customer.maskedFields.length === 0
+        ? 'clear'
+        : customer && customer.dateOfBirth === null && customer.passport?.number === '*****4321' && [...customer.maskedFields].sort().join() === 'dateOfBirth,passport.number'
+          ? 'masked'
+          : `unexpected ${JSON.stringify(response)}`;
+    }
+    const expected = Object.fromEntries(
+      ROLES.map((role) => [
+        role,
+        role === 'Customer' || ROLE_PRIVILEGES[role].has(Privilege.SensitiveRead)
+          ? 'clear'
+          : ROLE_PRIVILEGES[role].has(Privilege.CustomerRead)
+            ? 'masked'
+            : 'refused FORBIDDEN',
+      ]),
+    );
+    expect(seen).toEqual(expected);
+    // Without MFA the privilege does not open them.
+    const noMfa = await post(platform.url, READ, { id }, bearer(await platform.token('DataPrivacyOfficer')));
+    expect(noMfa.data?.customer?.dateOfBirth).toBeNull();
+    expect(noMfa.data?.customer?.passport?.number).toBe('*****4321');
+  }, 120_000);
+
   it('refuses every query with FORBIDDEN exactly when the role lacks its privilege', async () => {
     const result = await matrix('Query');
     expect(result.calls).toBeGreaterThan(30 * ROLES.length);
