@@ -13,6 +13,7 @@ import { contactTransferRoutes } from './transfer/routes.ts';
 
 export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'customer',
+  // The audit trail query is the same in every subgraph, so it is merged here rather than in each resolver map.
   resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,

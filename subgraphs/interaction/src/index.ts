@@ -34,6 +34,7 @@ const consumers: EventConsumer[] = [...ALWAYS];
 
 export const interactionSubgraph = defineSubgraph<Loaders>(import.meta.url, {
   name: 'interaction',
+  // The audit trail query is the same in every subgraph, so it is merged here rather than in each resolver map.
   resolvers: mergeResolverMaps(resolvers, auditResolvers),
   createLoaders,
   outbox,
