@@ -1,5 +1,4 @@
 export * from './audit/index.ts';
-export * from './audit/index.ts';
 export * from './auth/caller.ts';
 export * from './auth/operations.ts';
 export * from './auth/roles.ts';
