@@ -2724,8 +2724,9 @@ export type Query = {
   /**
    * Counts of active customers per combination of the `groupBy` dimensions, for anonymised partner sharing
    * (AggregateRead: DataAnalyst, Admin; everyone else FORBIDDEN). Any group of fewer than `minimumGroupSize` (10)
-   * customers is left out and only counted in `suppressedGroups`, never with its size. No personal field is ever
-   * part of a group. An empty `groupBy` is one group of all active customers. BAD_USER_INPUT naming `groupBy` when a
+   * customers is left out and only counted in `suppressedGroups`, never with its size; so is a group whose showing
+   * would let a coarser report's total (over fewer of the same dimensions) give a left-out group's size away. No
+   * personal field is ever part of a group. An empty `groupBy` is one group of all active customers. BAD_USER_INPUT naming `groupBy` when a
    * dimension repeats.
    */
   segmentAggregates: SegmentAggregateReport;

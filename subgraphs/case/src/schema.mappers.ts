@@ -15,8 +15,8 @@ export type SlaMilestoneMapper = SlaMilestoneRow;
 export type CaseAttachmentMapper = CaseAttachmentRow;
 export type CaseAttachmentUploadMapper = { attachment: CaseAttachmentRow; uploadUrl: string; expiresAt: Date; headers: Record<string, string> };
 
-/** A customer audit trail's key: the customer (its records are read per subgraph). */
-export type AuditTrailMapper = { customerId: string };
-
 /** A GDPR erasure preview's key: the customer. */
 export type ErasurePreviewMapper = { customerId: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

@@ -22,12 +22,12 @@ export type ContactImportMapper = ContactImportRow;
 export type ContactExportMapper = ContactExportRow;
 export type PurchaseMapper = PurchaseRow;
 export type TripMapper = TripRow;
-
-/** A customer audit trail's key: the customer (its records are read per subgraph). */
-export type AuditTrailMapper = { customerId: string };
 export type DataSubjectExportMapper = import('./db/schema.ts').DataSubjectExportRow;
 
 /** A GDPR erasure request; its sections come from the subgraphs' completion events. */
 export type ErasureReportMapper = import('./db/schema.ts').ErasureRow;
 /** A GDPR erasure preview's key: the customer. */
 export type ErasurePreviewMapper = { customerId: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

@@ -14,8 +14,8 @@ export type TextAnalysisMapper = import('./db/feedback.schema.ts').TextAnalysisR
 export type CustomerInsightsMapper = import('./db/feedback.schema.ts').CustomerInsightsRow;
 export type CaseMapper = { id: string };
 
-/** A customer audit trail's key: the customer (its records are read per subgraph). */
-export type AuditTrailMapper = { customerId: string };
-
 /** A GDPR erasure preview's key: the customer. */
 export type ErasurePreviewMapper = { customerId: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };

@@ -12,8 +12,8 @@ export type QrValidationMapper = QrValidation;
 export type QrCodeMapper = { payload: string };
 export type CustomerMapper = { id: string };
 
-/** A customer audit trail's key: the customer (its records are read per subgraph). */
-export type AuditTrailMapper = { customerId: string };
-
 /** A GDPR erasure preview's key: the customer. */
 export type ErasurePreviewMapper = { customerId: string };
+
+/** A customer audit trail's key: the customer (its records are read per subgraph). */
+export type AuditTrailMapper = { customerId: string };
