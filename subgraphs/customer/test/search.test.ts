@@ -1,7 +1,7 @@
 import type { Caller } from '@cmp/platform';
 import { callerWith, startSubgraphHarness, type SubgraphHarness } from '@cmp/platform/testing';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { customers, type NewCustomerRow } from '../src/db/schema.ts';
 import { customerSubgraph } from '../src/index.ts';
 
@@ -111,6 +111,15 @@ describe('searchCustomers: matching', () => {
     expect(names(await search({ query: 'lucia' }))).toEqual(['Lucía Fernández']);
     expect(names(await search({ query: "o'brien" }))).toEqual(["Sarah O'Brien"]);
     expect(names(await search({ query: 'inditex' }))).toEqual(['Inditex SA']);
+  });
+
+  it('folds capital accented letters as the lower-case ones, whatever the database locale', async () => {
+    await create('agora', { type: 'ENTERPRISE', companyName: 'ÁGORA ÑANDÚ CAFÉ', primaryEmail: 'reservas@agora.example.es' });
+    // Closed again at the end, so the counts of the other specs stay those of the fixture.
+    onTestFinished(() => h.handle.db.execute(sql`update ${customers} set deactivated_at = now(), deactivated_by = 'test', deactivation_reason = 'closed' where ${customers.id} = ${created.agora!.id}`).then(() => {}));
+    for (const query of ['agora nandu', 'Ágora', 'ñandú', 'CAFE', 'café ágora']) {
+      expect(names(await search({ query })), query).toEqual(['ÁGORA ÑANDÚ CAFÉ']);
+    }
   });
 
   it('finds an e-mail by its beginning and a customer number by part of it, in any case', async () => {

@@ -1,7 +1,7 @@
 import { resultRows, type Executor } from '@cmp/platform';
 import { and, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { accentedForms, type SearchCriteria, type SearchWord, type SortDirection, type SortKey } from '../domain/search.ts';
+import type { SearchCriteria, SearchWord, SortDirection, SortKey } from '../domain/search.ts';
 import { CUSTOMER_STATUSES, SEGMENTS, customers, type CustomerRow } from './schema.ts';
 
 /** `%`, `_` and the escape character itself match literally in LIKE. */
@@ -9,30 +9,19 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/**
- * A regular expression matching the word literally, except that in names a plain letter also matches its accented
- * forms (`fernandez` becomes `f[eéèêë]r[nñ][aáàâäã][nñ]d[eéèêë]z`). ASCII punctuation is escaped; every regular
- * expression operator is ASCII punctuation, so user input can only ever match text.
- */
-export function wordRegex(word: Pick<SearchWord, 'text' | 'literal'>): string {
-  let regex = '';
-  for (const char of word.text) {
-    const accented = word.literal ? '' : accentedForms(char);
-    if (accented) regex += `[${char}${accented}]`;
-    else if (/[!-/:-@[-`{-~]/.test(char)) regex += `\\${char}`;
-    else regex += char;
-  }
-  return regex;
+/** ASCII punctuation escaped: every regular expression operator is ASCII punctuation, so input only ever matches text. */
+function escapeRegex(text: string): string {
+  return text.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
 }
 
 /**
- * Words of three characters or more are found through the trigram index on `search_text` (LIKE for numbers and
- * e-mails, a regular expression for names; pg_trgm serves both); shorter ones only narrow those results down, as
- * the start of a word, in a form the planner cannot send to the index (it has no trigrams to look them up by).
+ * Words of three characters or more are found through the trigram index on `search_text` (a plain LIKE: the column
+ * and the word are both folded, so no per-row work beyond comparing); shorter ones only narrow those results down,
+ * as the start of a word, in a form the planner cannot send to the index (it has no trigrams to look them up by).
  */
 function wordCondition(word: SearchWord): SQL {
-  if (word.wordStart) return sql`(' ' || ${customers.searchText}) ~ ${` ${wordRegex(word)}`}`;
-  return word.literal ? sql`${customers.searchText} like ${`%${escapeLike(word.text)}%`}` : sql`${customers.searchText} ~ ${wordRegex(word)}`;
+  const text = escapeLike(word.text);
+  return word.wordStart ? sql`(' ' || ${customers.searchText}) like ${`% ${text}%`}` : sql`${customers.searchText} like ${`%${text}%`}`;
 }
 
 function conditions(criteria: SearchCriteria): SQL {
@@ -61,7 +50,7 @@ const declaredOrder = (column: AnyPgColumn, values: readonly string[]) =>
  */
 function relevance(criteria: SearchCriteria): SQL[] {
   if (criteria.exact === null) return [];
-  const phrase = `(^| )${criteria.words.map(wordRegex).join(' +')}`;
+  const phrase = `(^| )${criteria.words.map((w) => escapeRegex(w.text)).join(' +')}`;
   return [
     sql`case when lower(${customers.customerNumber}) = ${criteria.exact} or lower(${customers.primaryEmail}) = ${criteria.exact} then 0
              when ${customers.searchText} ~ ${phrase} then 1 else 2 end`,
@@ -106,21 +95,65 @@ export async function countMatches(db: Executor, criteria: SearchCriteria, bound
   return Number(row?.n ?? 0);
 }
 
+/** A part of the matches and a window of it: `offset` rows skipped, at most `limit` returned. */
+export interface PageWindow {
+  where?: SQL;
+  offset: number;
+  limit: number;
+}
+
 /**
- * The requested page in order. The planner picks per query: a broad query walks the name index (which carries the
- * search text and the filter columns, so no table row is read until the page is known) and stops after
+ * Live customers whose name key (family name then given name, or the company name) begins with the prefix: a range of
+ * the name index, with LIKE making it exact whatever the database's collation.
+ */
+export function nameBeginsWith(prefix: string): SQL {
+  return sql`(${customers.sortName} >= ${prefix} and ${customers.sortName} < ${`${prefix}\u{10FFFF}`} and ${customers.sortName} like ${`${escapeLike(prefix)}%`})`;
+}
+
+/**
+ * A window of the matches in order. The planner picks per query: a broad query walks the name index (which carries
+ * the search text and the filter columns, so no table row is read until the page is known) and stops after
  * `offset + limit` matches; a narrow one finds its few matches through the trigram index and sorts them.
  */
-export function pageQuery(criteria: SearchCriteria): SQL {
+export function pageQuery(criteria: SearchCriteria, window: PageWindow = { offset: (criteria.page - 1) * criteria.pageSize, limit: criteria.pageSize }): SQL {
   const order = ordering(criteria).map((o) => sql`${o.expression} ${dir(o.direction)}`);
+  const where = window.where ? and(conditions(criteria), window.where)! : conditions(criteria);
+  return sql`select ${customers.id} as id from ${customers} where ${where}
+             order by ${sql.join(order, sql`, `)} limit ${window.limit} offset ${window.offset}`;
+}
+
+async function pageIds(db: Executor, criteria: SearchCriteria, window: PageWindow): Promise<string[]> {
+  return resultRows<{ id: string }>(await db.execute(pageQuery(criteria, window))).map((r) => r.id);
+}
+
+/**
+ * The ids of the requested page. With name prefixes (a broad query in the default order) the customers whose name
+ * begins with one of them come first and the other matches after them, each part in name order: the first part is
+ * read as one range of the name index per prefix (the prefixes are in order and none begins another, so the ranges
+ * follow each other), and the rest only for a page that reaches past it. Walking the whole name index for
+ * "patricia smith" would read every name before the S's before it found a Smith.
+ */
+export async function findPageIds(db: Executor, criteria: SearchCriteria): Promise<string[]> {
   const offset = (criteria.page - 1) * criteria.pageSize;
-  return sql`select ${customers.id} as id from ${customers} where ${conditions(criteria)}
-             order by ${sql.join(order, sql`, `)} limit ${criteria.pageSize} offset ${offset}`;
+  if (criteria.namePrefixes.length === 0) return pageIds(db, criteria, { offset, limit: criteria.pageSize });
+  const wanted = offset + criteria.pageSize;
+  const leading: string[] = [];
+  for (const prefix of criteria.namePrefixes) {
+    if (leading.length >= wanted) break;
+    leading.push(...(await pageIds(db, criteria, { where: nameBeginsWith(prefix), offset: 0, limit: wanted - leading.length })));
+  }
+  const ids = leading.slice(offset, wanted);
+  if (ids.length === criteria.pageSize) return ids;
+  const rest = await pageIds(db, criteria, {
+    where: sql`not (${sql.join(criteria.namePrefixes.map(nameBeginsWith), sql` or `)})`,
+    offset: Math.max(0, offset - leading.length),
+    limit: criteria.pageSize - ids.length,
+  });
+  return [...ids, ...rest];
 }
 
 export async function findCustomerPage(db: Executor, criteria: SearchCriteria): Promise<CustomerRow[]> {
-  const idRows = resultRows<{ id: string }>(await db.execute(pageQuery(criteria)));
-  const ids = idRows.map((r) => r.id);
+  const ids = await findPageIds(db, criteria);
   if (ids.length === 0) return [];
   // A customer deactivated since the first statement is left out rather than shown.
   const rows = await db.select().from(customers).where(and(inArray(customers.id, ids), isNull(customers.deactivatedAt)));

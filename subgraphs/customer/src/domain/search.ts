@@ -1,6 +1,7 @@
 import { BadUserInputError, type Database } from '@cmp/platform';
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, SEGMENTS, type CustomerRow } from '../db/schema.ts';
 import { countMatches, findCustomerPage } from '../db/search.repo.ts';
+import { foldForSearch } from '../db/search-folding.ts';
 
 export const SEARCH_PAGE_SIZE_DEFAULT = 20;
 export const SEARCH_PAGE_SIZE_MAX = 100;
@@ -27,11 +28,6 @@ export interface SortKey {
 /** One word of the query, lower-cased, with the accents of the letters search treats alike removed. */
 export interface SearchWord {
   text: string;
-  /**
-   * Holds a digit, `@`, `.` or `_`: part of a customer number or an e-mail, compared character for character.
-   * Other words are names, where an unaccented letter also matches its accented forms ("fernandez", Fernández).
-   */
-  literal: boolean;
   /** Shorter than three characters: matches the start of a word only (there are no trigrams to look it up by). */
   wordStart: boolean;
 }
@@ -54,6 +50,12 @@ export interface SearchCriteria {
   sort: SortKey[];
   /** The caller chose no sort: relevance (then name) while the matches are few enough to rank them all, else name. */
   defaultSort: boolean;
+  /**
+   * Set by `sortedFor` for a broad query in the default order: the customers whose name (family name first, or the
+   * company name) begins with one of these words come first, then the other matches, each part by name. In order,
+   * and none begins another, so their ranges of the name index follow each other.
+   */
+  namePrefixes: string[];
 }
 
 export interface SearchArgs {
@@ -73,22 +75,6 @@ export interface CustomerSearchPage {
   page: number;
   pageSize: number;
   totalPages: number;
-}
-
-/** The accented letters of Spanish, Catalan, Portuguese, French and German names, and what they fold to. */
-const FOLDS: Record<string, string> = { a: 'áàâäã', e: 'éèêë', i: 'íìîï', o: 'óòôöõ', u: 'úùûü', n: 'ñ', c: 'ç' };
-const FOLD = new Map(Object.entries(FOLDS).flatMap(([plain, accented]) => [...accented].map((char) => [char, plain] as const)));
-
-/** Lower-cased, accented letters folded to their plain letter ("Fernández" becomes "fernandez"). */
-export function foldForSearch(text: string): string {
-  let folded = '';
-  for (const char of text.toLowerCase()) folded += FOLD.get(char) ?? char;
-  return folded;
-}
-
-/** The letters a plain letter also matches when searching names. */
-export function accentedForms(letter: string): string {
-  return FOLDS[letter] ?? '';
 }
 
 function oneOf<T extends string>(field: string, values: readonly string[] | null | undefined, allowed: readonly T[]): T[] {
@@ -113,7 +99,7 @@ function parseQuery(raw: string | null | undefined): Pick<SearchCriteria, 'exact
   return {
     exact: trimmed.toLowerCase(),
     numberPrefix: CUSTOMER_NUMBER_PREFIX.test(trimmed) ? trimmed.toUpperCase() : null,
-    words: words.map((text) => ({ text, literal: /[\d@._]/.test(text), wordStart: text.length < SEARCH_WORD_MIN })),
+    words: words.map((text) => ({ text, wordStart: text.length < SEARCH_WORD_MIN })),
   };
 }
 
@@ -157,19 +143,25 @@ export function searchCriteria(args: SearchArgs): SearchCriteria {
     pageSize,
     sort: parseSort(args.sort, words.length > 0),
     defaultSort: !args.sort?.length,
+    namePrefixes: [],
   };
 }
 
-/** The order a page is read in once the matches are counted: the default ranks only what is within the bound. */
+/**
+ * The order a page is read in once the matches are counted. The default ranks by relevance what is within the bound
+ * (ranking needs every match); a larger set puts the customers whose name begins with one of the query's words first,
+ * which the name index answers without reading the rest, then the other matches, each part by name.
+ */
 export function sortedFor(criteria: SearchCriteria, counted: number): SearchCriteria {
   if (!criteria.defaultSort || counted <= SEARCH_COUNT_BOUND) return criteria;
-  return { ...criteria, sort: [{ field: 'NAME', direction: 'ASC' }] };
+  const words = criteria.words.filter((w) => !w.wordStart).map((w) => w.text).sort();
+  const namePrefixes = words.filter((word, i) => !words.slice(0, i).some((before) => word.startsWith(before)));
+  return { ...criteria, sort: [{ field: 'NAME', direction: 'ASC' }], namePrefixes };
 }
 
 /**
  * One page of live customers matching the criteria, with the number of matches: exact up to
- * SEARCH_COUNT_BOUND, a lower bound beyond it. Ranking by relevance needs every match, so the default order ranks
- * them only when they are within the bound, and sorts a larger set by name.
+ * SEARCH_COUNT_BOUND, a lower bound beyond it, in the order `sortedFor` gives.
  */
 export async function searchCustomers(db: Database, args: SearchArgs): Promise<CustomerSearchPage> {
   const criteria = searchCriteria(args);
