@@ -2703,8 +2703,8 @@ export type Query = {
    * `query` (1-100 characters after trimming; blank means no text filter) is split into words, and every word must
    * match, case-insensitively, part of the name, company name, primary e-mail or customer number: `fern` finds
    * Fernández, `lucia.fer` an e-mail. A query that is `CUS-` and digits finds the customers whose number begins with
-   * it (`cus-00004`: CUS-000040 to CUS-000049). In names an unaccented letter also matches its accented forms
-   * (`fernandez` finds Fernández); words holding a digit, `@`, `.` or `_` match character for character.
+   * it (`cus-00004`: CUS-000040 to CUS-000049). Accents are folded on both sides: `fernandez` finds Fernández and
+   * `Fernández` finds Fernandez (á, é, í, ó, ú, à, è, ì, ò, ù, â, ê, î, ô, û, ä, ë, ï, ö, ü, ã, õ, ñ, ç and capitals).
    * Words of one or two characters only match the start of a word (`jo fern`), and a query needs at least one word of
    * three or more characters: BAD_USER_INPUT naming `query` otherwise, as one or two letters alone would match a large
    * part of the customer base. At most 10 words. `%`, `_` and the backslash are ordinary characters.
@@ -2717,8 +2717,10 @@ export type Query = {
    * tie-breaker, so pages never overlap or skip. RELEVANCE is a rank, best first with ASC: the exact customer number
    * or e-mail, then customers where the query's words start a word, then the other matches (no effect without a
    * query). SEGMENT and STATUS sort in their declared order (STANDARD, PREMIUM, VIP, CORPORATE), CUSTOMER_NUMBER
-   * numerically. Default: RELEVANCE then NAME with a query matching at most 1,000 customers (ranking needs every
-   * match), otherwise NAME.
+   * numerically; NAME is the family name then the given name (or the company name), accents folded. Default:
+   * RELEVANCE then NAME with a query matching at most 1,000 customers (ranking needs every match); with more, the
+   * customers whose NAME begins with one of the query's words (`smith` finds the Smiths) first, then the other
+   * matches, each part by NAME.
    */
   searchCustomers: CustomerSearchResult;
   /**
