@@ -12,6 +12,12 @@ export interface EventSubscription {
   /** Event types this consumer wants, or `ALL_EVENTS`. */
   types: readonly string[];
   handler: EventHandler;
+  /**
+   * The consumer does not depend on the order between events of different types (each type is applied on its own),
+   * so a bus may deliver each type through its own consumer. NATS before 2.10 can filter a consumer on one subject
+   * only: a consumer of several subgraphs' types would otherwise read, and acknowledge, every event of the platform.
+   */
+  typesIndependent?: boolean;
 }
 
 /** A live listener: sees events published from now on, in every process that listens (no acknowledgement, no replay). */

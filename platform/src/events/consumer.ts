@@ -9,5 +9,7 @@ export interface EventConsumer {
   /** Durable name, e.g. `interaction.timeline`. */
   name: string;
   types: readonly string[];
+  /** The order between events of different types does not matter (see `EventSubscription.typesIndependent`). */
+  typesIndependent?: boolean;
   handle(db: Database, event: CloudEvent): Promise<void>;
 }

@@ -101,17 +101,17 @@ export class NatsEventBus implements EventBus {
   }
 
   subscribe(subscription: EventSubscription): () => void {
-    let messages: ConsumerMessages | null = null;
+    let messages: ConsumerMessages[] = [];
     let stopped = false;
-    const start = this.start(subscription).then((m) => {
+    const start = this.startAll(subscription).then((m) => {
       messages = m;
-      if (stopped) m.stop();
+      if (stopped) for (const each of m) each.stop();
     });
     this.starting.add(start);
     void start.finally(() => this.starting.delete(start)).catch((error: unknown) => this.options.logger.error({ err: error, consumer: subscription.consumer }, 'consumer could not start'));
     return () => {
       stopped = true;
-      messages?.stop();
+      for (const each of messages) each.stop();
     };
   }
 
@@ -146,13 +146,35 @@ export class NatsEventBus implements EventBus {
     await Promise.all(this.starting);
   }
 
-  private async start(subscription: EventSubscription): Promise<ConsumerMessages> {
-    const durable = subscription.consumer.replace(/[^A-Za-z0-9_-]/g, '_');
+  private get multiFilter(): boolean {
+    const [major = 0, minor = 0] = (this.nc.info?.version ?? '0.0').split('.').map(Number);
+    return major > 2 || (major === 2 && minor >= 10);
+  }
+
+  /**
+   * One JetStream consumer, or, for a consumer of several types that does not depend on their order, one per type
+   * on a server that cannot filter on several subjects (named `<consumer>.<Type>`). A split consumer that replaces a
+   * combined one starts where the combined one had acknowledged up to, and the combined one is removed.
+   */
+  private async startAll(subscription: EventSubscription): Promise<ConsumerMessages[]> {
+    const split = subscription.typesIndependent === true && subscription.types.length > 1 && !subscription.types.includes(ALL_EVENTS) && !this.multiFilter;
+    if (!split) return [await this.start(subscription)];
+    const combined = durableName(subscription.consumer);
+    const previous = await this.jsm.consumers.info(this.stream, combined).catch(() => null);
+    const startAfter = previous ? previous.ack_floor.stream_seq : null;
+    const started = await Promise.all(
+      subscription.types.map((type) => this.start({ ...subscription, consumer: `${subscription.consumer}.${type.split('.').at(-1)}`, types: [type] }, startAfter)),
+    );
+    if (previous) await this.jsm.consumers.delete(this.stream, combined).catch(() => false);
+    return started;
+  }
+
+  private async start(subscription: EventSubscription, startAfter: number | null = null): Promise<ConsumerMessages> {
+    const durable = durableName(subscription.consumer);
     const maxDeliver = this.options.maxDeliver ?? 5;
     // NATS 2.10 filters on several subjects at once; an older server delivers every event to the consumer, which
     // acknowledges the ones it does not want (order is kept either way).
-    const [major = 0, minor = 0] = (this.nc.info?.version ?? '0.0').split('.').map(Number);
-    const multiFilter = major > 2 || (major === 2 && minor >= 10);
+    const multiFilter = this.multiFilter;
     const everything = subscription.types.includes(ALL_EVENTS);
     const subjects = subscription.types.map((t) => this.subjectOf(t));
     // Without multi-subject filters, the narrowest single one: one subgraph's events when all the types are its.
@@ -165,19 +187,15 @@ export class NatsEventBus implements EventBus {
           ? { filter_subjects: subjects }
           : { filter_subject: narrowest };
     const wanted = everything ? null : new Set(subjects);
-    const config = {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ...filter,
-      max_deliver: -1,
-      max_ack_pending: 1,
-      ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
-    };
+    // What an existing consumer may change; where it starts delivering and how it is acknowledged are fixed.
+    const mutable = { ...filter, max_deliver: -1, max_ack_pending: 1, ack_wait: nanos(this.options.ackWaitMs ?? 30_000) };
+    const deliver =
+      startAfter === null ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startAfter + 1 };
     try {
-      await this.jsm.consumers.add(this.stream, config);
+      await this.jsm.consumers.add(this.stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ...deliver, ...mutable });
     } catch {
-      await this.jsm.consumers.update(this.stream, durable, config);
+      // It exists: an earlier start, or another replica.
+      await this.jsm.consumers.update(this.stream, durable, mutable);
     }
     const consumer = await this.js.consumers.get(this.stream, durable);
     // A standing pull for many: with one unacknowledged event at a time the server sends the next as soon as the last is acked.
@@ -226,4 +244,9 @@ export class NatsEventBus implements EventBus {
     for (const messages of this.running) messages.stop();
     await this.nc.drain();
   }
+}
+
+/** A JetStream durable name: letters, digits, `-` and `_`. */
+function durableName(consumer: string): string {
+  return consumer.replace(/[^A-Za-z0-9_-]/g, '_');
 }

@@ -51,5 +51,7 @@ export async function applyActivityEvent(db: Database, event: CloudEvent): Promi
 export const activityConsumer: EventConsumer = {
   name: ACTIVITY_CONSUMER,
   types: [COMPLAINT_RECEIVED, QR_SCANNED, TESTIMONIAL_APPROVED],
+  // Each kind is counted on its own: the order between complaints, visits and testimonials does not matter.
+  typesIndependent: true,
   handle: applyActivityEvent,
 };

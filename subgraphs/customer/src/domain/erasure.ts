@@ -107,6 +107,8 @@ export async function eraseCustomer(db: Database, caller: Caller, events: EventC
 export const erasureCompletionConsumer: EventConsumer = {
   name: 'customer.erasure-completion',
   types: CUSTOMER_ERASURE_COMPLETED_TYPES,
+  // Each subgraph's section on its own, whatever order they answer in.
+  typesIndependent: true,
   async handle(db, event) {
     const completion = erasureCompletionOf(event);
     if (!completion) return;
