@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
@@ -157,6 +158,8 @@ export function createSubgraphApollo<TLoaders>(
     introspection: options.introspection ?? true,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // No @cacheControl hints are used: the plugin's per-field hook is work for nothing on every request.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       errorReportingPlugin(logger),

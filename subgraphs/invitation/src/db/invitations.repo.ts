@@ -1,4 +1,4 @@
-import type { Executor } from '@cmp/platform';
+import { preparedQuery, type Executor } from '@cmp/platform';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { invitations, lounges, type InvitationRow, type InvitationStatus, type LoungeRow } from './schema.ts';
 
@@ -31,8 +31,12 @@ export async function insertInvitation(db: Executor, values: typeof invitations.
   return row!;
 }
 
+/** The read behind every `invitation(id)`, including each live subscriber's per event: built once, prepared. */
 export function findInvitationsByIds(db: Executor, ids: readonly string[]): Promise<InvitationRow[]> {
-  return db.select().from(invitations).where(inArray(invitations.id, [...ids]));
+  const query = preparedQuery(db, 'invitations_by_ids', (d) =>
+    d.select().from(invitations).where(sql`${invitations.id} = any(${sql.placeholder('ids')}::uuid[])`).prepare('invitations_by_ids'),
+  );
+  return query.execute({ ids: [...ids] });
 }
 
 /** Newest first; `statuses` narrows when given. */
