@@ -44,6 +44,11 @@ if (service === 'gateway') {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     logger.info({ signal }, 'shutting down');
+    // A shutdown that hangs (a bus or database that no longer answers) must not keep the process forever.
+    setTimeout(() => {
+      logger.warn({ signal }, 'shutdown did not finish within 10 s; exiting');
+      process.exit(1);
+    }, 10_000).unref();
     await running.close();
     await release();
     process.exit(0);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
@@ -44,6 +44,20 @@ export interface EventContext {
   /** The subgraph, as the CloudEvents `source`. */
   source: string;
   traceparent?: string | null;
+}
+
+/**
+ * The outbox insert as a statement that records the event once per row of `source` (the name of a preceding CTE),
+ * for a change that writes its state and its event in one round trip:
+ * `with changed as (insert ... returning id), announced as (<this>) select ...` records nothing when nothing changed.
+ */
+export function recordEventPerRowOf(outbox: OutboxTable, source: string, context: EventContext, event: DomainEvent): SQL {
+  const columns = [outbox.eventId, outbox.type, outbox.source, outbox.aggregateType, outbox.aggregateId, outbox.customerId, outbox.data, outbox.traceparent];
+  return sql`insert into ${outbox} (${sql.join(
+    columns.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  )}) select ${randomUUID()}::uuid, ${event.type}, ${context.source}, ${event.aggregateType}, ${event.aggregateId}, ${event.customerId ?? null}::uuid,
+    ${JSON.stringify(event.data)}::jsonb, ${context.traceparent ?? null} from ${sql.identifier(source)}`;
 }
 
 /** Writes a domain event in the caller's transaction; it is published only if that transaction commits. */

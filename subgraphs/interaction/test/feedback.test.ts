@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInsights, feedback, textAnalyses } from '../src/db/feedback.schema.ts';
 import { outbox, timelineEntries } from '../src/db/schema.ts';
 import { interactionSubgraph } from '../src/index.ts';
+import { insightsOfCustomers } from '../src/domain/insights.ts';
 
 let h: SubgraphHarness;
 beforeAll(async () => {
@@ -169,8 +170,10 @@ describe('submitFeedback', () => {
     expect(new Set(ids).size).toBe(100);
     expect(await h.handle.db.$count(timelineEntries, and(eq(timelineEntries.customerId, customerId), eq(timelineEntries.type, 'FEEDBACK')))).toBe(100);
     expect(await h.handle.db.$count(textAnalyses, inArray(textAnalyses.subjectId, ids))).toBe(100);
-    const [insights] = await h.handle.db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId));
-    expect(insights!.facts).toMatchObject({ engagements30: 100, analyses90: 100, positive90: 100 });
+    const [marked] = await h.handle.db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId));
+    expect(marked).toMatchObject({ stale: true });
+    const [insights] = await insightsOfCustomers(h.handle.db, [customerId]);
+    expect(insights).toMatchObject({ stale: false, facts: { engagements30: 100, analyses90: 100, positive90: 100 } });
   });
 });
 

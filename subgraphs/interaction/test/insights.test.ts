@@ -10,6 +10,7 @@ import { insightsFrom } from '../src/domain/insights.ts';
 import { caseAnalysisConsumer } from '../src/events/case-analysis-consumer.ts';
 import { followUpConsumer } from '../src/events/follow-up-consumer.ts';
 import { timelineConsumer } from '../src/events/timeline-consumer.ts';
+import { addTimelineEntry } from '../src/domain/timeline.ts';
 import { interactionSubgraph } from '../src/index.ts';
 
 let h: SubgraphHarness;
@@ -111,6 +112,11 @@ const readInsights = async (customerId: string, caller = callerWith('SupportAgen
   return result.data._entities[0].insights as Record<string, unknown>;
 };
 const stored = async (customerId: string) => (await h.handle.db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId)))[0];
+/** As an agent reads them (recounted if something changed since), then as that read stored them. */
+const current = async (customerId: string) => {
+  await readInsights(customerId);
+  return stored(customerId);
+};
 
 const DAY = 24 * 3_600_000;
 function caseEvent(type: string, customerId: string, caseId: string, data: Record<string, unknown>, at: Date): CloudEvent {
@@ -189,24 +195,27 @@ describe('Customer.insights over the history', () => {
     });
   });
 
-  it('rates an engaged, happy customer LOW and moves to MEDIUM as negative complaints arrive, stored at each step', async () => {
+  it('rates an engaged, happy customer LOW and moves to MEDIUM as negative complaints arrive, recounted after each change', async () => {
     const customerId = randomUUID();
     await compliment(customerId, 'The crew was wonderful, thank you!');
     await compliment(customerId, 'El personal fue muy amable y el vuelo excelente, gracias.');
-    expect(await stored(customerId)).toMatchObject({ engagementLevel: 'MEDIUM', churnRisk: 'LOW', churnScore: 0 });
+    expect(await current(customerId)).toMatchObject({ engagementLevel: 'MEDIUM', churnRisk: 'LOW', churnScore: 0, stale: false });
     await compliment(customerId, 'Excellent lounge in Madrid, lovely staff.');
-    const happy = await stored(customerId);
+    // The write only marked what is stored for recounting; the next read recounts and stores.
+    expect(await stored(customerId)).toMatchObject({ stale: true });
+    const happy = await current(customerId);
     expect(happy).toMatchObject({
       engagementLevel: 'HIGH',
       churnRisk: 'LOW',
       churnScore: 0,
       recommendedActions: ['Invite the customer to share a testimonial'],
       reasons: ['3 positive analysed texts in 90 days and none negative (-0.10)'],
+      stale: false,
     });
     expect(await readInsights(customerId, callerWith('MarketingManager'))).toMatchObject({ engagementLevel: 'HIGH', churnRisk: 'LOW', churnScore: 0 });
 
     await complaint(customerId, 'Bad seat', 'The seat was broken and the crew were rude about it. Awful.', new Date());
-    expect(await stored(customerId)).toMatchObject({
+    expect(await current(customerId)).toMatchObject({
       churnRisk: 'LOW',
       churnScore: 0.2,
       reasons: ['1 of 4 analysed texts negative in 90 days (+0.10)', '1 case in 90 days (+0.10)'],
@@ -224,13 +233,34 @@ describe('Customer.insights over the history', () => {
     expect((worried.refreshedAt as Date).getTime()).toBeGreaterThan(happy!.refreshedAt.getTime());
   });
 
-  it('counts a logged communication at once through the timeline', async () => {
+  it('counts a logged communication on the next read through the timeline', async () => {
     const customerId = randomUUID();
     const log = await h.run(callerWith('SupportAgent'), `mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }`, {
       input: { customerId, channel: 'NOTE', direction: 'OUTBOUND', summary: 'Called to confirm the new seat' },
     });
     expect(log.errors).toBeUndefined();
-    expect(await stored(customerId)).toMatchObject({ engagementLevel: 'MEDIUM', churnScore: 0, facts: { engagements30: 1, engagements90: 1 } });
+    expect(await current(customerId)).toMatchObject({ engagementLevel: 'MEDIUM', churnScore: 0, facts: { engagements30: 1, engagements90: 1 } });
+  });
+
+  it('never keeps a count from before a change as current, with entries landing while agents read', async () => {
+    const customerId = randomUUID();
+    const entry = (n: number) => ({
+      customerId,
+      occurredAt: new Date(),
+      type: 'COMMUNICATION' as const,
+      summary: `call ${n}`,
+      sourceType: 'Interaction',
+      sourceId: randomUUID(),
+      eventId: randomUUID(),
+    });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        n % 2 ? addTimelineEntry(h.handle.db, { source: 'cmp.interaction' }, entry(n)) : readInsights(customerId, callerWith('SupportAgent')),
+      ),
+    );
+    // Whatever the interleaving, the next read counts all 20: a refresh that raced an entry either waited for it or
+    // was marked stale after it.
+    expect(await current(customerId)).toMatchObject({ stale: false, facts: { engagements30: 20, engagements90: 20 } });
   });
 
   it('computes on demand when nothing is stored, and again once what is stored is over an hour old', async () => {

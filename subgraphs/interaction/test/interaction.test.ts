@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interactions, outbox, timelineEntries } from '../src/db/schema.ts';
 import { insertTimelineEntry } from '../src/db/timeline.repo.ts';
 import { timelineConsumer } from '../src/events/timeline-consumer.ts';
+import { addTimelineEntry, TIMELINE_ENTRY_ADDED } from '../src/domain/timeline.ts';
+import { customerInsights } from '../src/db/feedback.schema.ts';
+import { eq } from 'drizzle-orm';
 import { interactionSubgraph } from '../src/index.ts';
 
 const LOG = /* GraphQL */ `
@@ -163,9 +166,17 @@ describe('timeline projection', () => {
     expect((await h.handle.db.select().from(timelineEntries)).some((r) => r.eventId === orphan.id)).toBe(false);
   });
 
-  it('inserts a timeline entry with a given event id only once', async () => {
-    const entry = { customerId: randomUUID(), occurredAt: new Date(), type: 'PROFILE' as const, summary: 'x', sourceType: 'Customer', sourceId: 'c', eventId: randomUUID() };
-    expect(await insertTimelineEntry(h.handle.db, entry)).toEqual(expect.any(String));
-    expect(await insertTimelineEntry(h.handle.db, entry)).toBeNull();
+  it('puts an event on the timeline once, announcing it once and marking the insights for recounting', async () => {
+    const customerId = randomUUID();
+    const entry = { customerId, occurredAt: new Date(), type: 'PROFILE' as const, summary: 'x', sourceType: 'Customer', sourceId: 'c', eventId: randomUUID() };
+    const context = { source: 'cmp.interaction' };
+    await addTimelineEntry(h.handle.db, context, entry);
+    await addTimelineEntry(h.handle.db, context, entry);
+    const entries = await h.handle.db.select().from(timelineEntries).where(eq(timelineEntries.customerId, customerId));
+    expect(entries).toHaveLength(1);
+    const announced = (await h.handle.db.select().from(outbox).where(eq(outbox.customerId, customerId))).filter((r) => r.type === TIMELINE_ENTRY_ADDED);
+    expect(announced.map((r) => r.data)).toEqual([{ entryId: entries[0]!.id, customerId, type: 'PROFILE', occurredAt: entry.occurredAt.toISOString(), actor: 'system' }]);
+    expect(announced[0]).toMatchObject({ aggregateType: 'TimelineEntry', aggregateId: entries[0]!.id, source: 'cmp.interaction' });
+    expect(await h.handle.db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId))).toMatchObject([{ stale: true }]);
   });
 });

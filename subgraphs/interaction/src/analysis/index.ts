@@ -1,7 +1,6 @@
 import { type Executor, type Logger } from '@cmp/platform';
-import { findAnalysisBySubject, insertAnalysis } from '../db/analysis.repo.ts';
+import { findAnalysisBySubject, insertAnalysis, markInsightsStale } from '../db/analysis.repo.ts';
 import type { TextAnalysisRow } from '../db/feedback.schema.ts';
-import { refreshInsights } from '../domain/insights.ts';
 import { ExternalTextAnalysis, FallbackTextAnalysis, type ExternalTextAnalysisOptions } from './external.ts';
 import { localTextAnalysis } from './local.ts';
 import type { TextAnalysisProvider, TextAnalysisResult } from './types.ts';
@@ -49,8 +48,8 @@ export interface TextToAnalyse {
 }
 
 /**
- * Analyses a free text and stores the result for its subject inside the caller's transaction, then refreshes the
- * customer's insights (which count negative analyses). One analysis per subject: a subject already analysed (an
+ * Analyses a free text and stores the result for its subject inside the caller's transaction, and marks the
+ * customer's insights (which count negative analyses) for recounting on their next read. One analysis per subject: a subject already analysed (an
  * event delivered again) keeps its first analysis and costs no second call to the provider. Call it before
  * `addTimelineEntry` or after, either order leaves the insights current. It calls the provider where it runs: writers
  * holding locks analyse first (`analyseForStorage`) and store inside their transaction (`storeTextAnalysis`).
@@ -68,12 +67,12 @@ export function analyseForStorage(text: string, language?: string | null): Promi
 }
 
 /**
- * Stores an analysis made beforehand (no call to a provider inside the caller's transaction) and refreshes the
- * customer's insights; a subject analysed already keeps its first analysis.
+ * Stores an analysis made beforehand (no call to a provider inside the caller's transaction) and marks the
+ * customer's insights stale; a subject analysed already keeps its first analysis.
  */
 export async function storeTextAnalysis(tx: Executor, input: TextToAnalyse, result: TextAnalysisResult, now = new Date()): Promise<TextAnalysisRow> {
   const stored =
     (await insertAnalysis(tx, { ...input, ...result, analysedAt: now })) ?? (await findAnalysisBySubject(tx, input.subjectType, input.subjectId))!;
-  await refreshInsights(tx, input.customerId, now);
+  await markInsightsStale(tx, input.customerId);
   return stored;
 }

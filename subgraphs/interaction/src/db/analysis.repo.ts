@@ -96,15 +96,35 @@ export async function readInsightFacts(db: Executor, customerId: string, now: Da
   return facts!;
 }
 
-export async function upsertInsights(db: Executor, values: CustomerInsightsRow): Promise<CustomerInsightsRow> {
-  const { customerId: _key, ...changes } = values;
-  // A refresh computed for an earlier moment never overwrites a later one (concurrent writers of one customer).
-  const [row] = await db
+/** What a customer's row holds until it is first computed: stale, so any read computes it. */
+function placeholderInsights(customerId: string): CustomerInsightsRow {
+  return { customerId, engagementLevel: 'NONE', churnRisk: 'LOW', churnScore: 0, recommendedActions: [], reasons: [], facts: {}, refreshedAt: new Date(0), stale: true };
+}
+
+/**
+ * Marks a customer's insights stale (a row for a customer with none yet is a stale placeholder), as one statement to
+ * run, or to put in the statement that changes what the insights count. It takes the row's lock until the writer
+ * commits, so a refresh (which locks the row first) never stores a count from before the change as current.
+ */
+export function markInsightsStale(db: Executor, customerId: string) {
+  return db
     .insert(customerInsights)
-    .values(values)
-    .onConflictDoUpdate({ target: customerInsights.customerId, set: changes, setWhere: sql`${customerInsights.refreshedAt} <= excluded.refreshed_at` })
-    .returning();
-  return row ?? values;
+    .values(placeholderInsights(customerId))
+    .onConflictDoUpdate({ target: customerInsights.customerId, set: { stale: true } });
+}
+
+/** Takes the lock on a customer's insights row (creating the placeholder first), for a refresh inside a transaction. */
+export async function lockInsights(tx: Executor, customerId: string): Promise<void> {
+  await tx.insert(customerInsights).values(placeholderInsights(customerId)).onConflictDoNothing({ target: customerInsights.customerId });
+  await tx.select({ customerId: customerInsights.customerId }).from(customerInsights).where(eq(customerInsights.customerId, customerId)).for('update');
+}
+
+/** Stores freshly computed insights; the caller holds the row's lock (`lockInsights`). */
+export async function storeInsights(db: Executor, values: Omit<CustomerInsightsRow, 'stale'>): Promise<CustomerInsightsRow> {
+  const row = { ...values, stale: false };
+  const { customerId: _key, ...changes } = row;
+  const [stored] = await db.insert(customerInsights).values(row).onConflictDoUpdate({ target: customerInsights.customerId, set: changes }).returning();
+  return stored ?? row;
 }
 
 export function findInsightsByCustomers(db: Executor, customerIds: readonly string[]): Promise<CustomerInsightsRow[]> {

@@ -76,6 +76,11 @@ export const customerInsights = interactionSchema.table('customer_insights', {
   reasons: jsonb('reasons').$type<string[]>().notNull(),
   facts: jsonb('facts').$type<Record<string, number>>().notNull(),
   refreshedAt: timestamp('refreshed_at', { withTimezone: true }).notNull(),
+  /**
+   * Something counted changed since (an entry on the timeline, an analysed text): the next read recomputes. Writers
+   * only set this, in the statement that changes what is counted, so a stream of events costs no recount each.
+   */
+  stale: boolean('stale').notNull().default(false),
 });
 
 export type CustomerInsightsRow = typeof customerInsights.$inferSelect;

@@ -4,13 +4,9 @@ import type { TimelineEntryType } from '../domain/types.ts';
 import { timelineEntries, type NewTimelineEntry, type TimelineEntryRow } from './schema.ts';
 
 /** Inserts an entry; an entry projected from an event already applied is skipped. Returns the new entry's id, or null. */
-export async function insertTimelineEntry(db: Executor, entry: NewTimelineEntry): Promise<string | null> {
-  const inserted = await db
-    .insert(timelineEntries)
-    .values(entry)
-    .onConflictDoNothing({ target: timelineEntries.eventId })
-    .returning({ id: timelineEntries.id });
-  return inserted[0]?.id ?? null;
+/** The entry's insert, returning its id, or nothing for an event already projected. */
+export function insertTimelineEntry(db: Executor, entry: NewTimelineEntry) {
+  return db.insert(timelineEntries).values(entry).onConflictDoNothing({ target: timelineEntries.eventId }).returning({ id: timelineEntries.id });
 }
 
 export function findTimelineEntriesByIds(db: Executor, ids: readonly string[]): Promise<TimelineEntryRow[]> {

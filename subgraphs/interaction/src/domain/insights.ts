@@ -1,5 +1,5 @@
-import type { Executor } from '@cmp/platform';
-import { findInsightsByCustomers, readInsightFacts, upsertInsights, type InsightFacts } from '../db/analysis.repo.ts';
+import type { Database, Executor } from '@cmp/platform';
+import { findInsightsByCustomers, lockInsights, readInsightFacts, storeInsights, type InsightFacts } from '../db/analysis.repo.ts';
 import type { CHURN_RISKS, CustomerInsightsRow, ENGAGEMENT_LEVELS } from '../db/feedback.schema.ts';
 
 export type EngagementLevel = (typeof ENGAGEMENT_LEVELS)[number];
@@ -107,20 +107,28 @@ export async function computeInsights(db: Executor, customerId: string, now: Dat
   return { insights: insightsFrom(facts), facts };
 }
 
-/** Recomputes and stores a customer's insights; called whenever an entry lands on the timeline or a text is analysed. */
+/**
+ * Recomputes and stores a customer's insights, inside the caller's transaction: the row is locked first, so a
+ * writer marking it stale either waits for this refresh (and marks the fresh row stale after) or this refresh waits
+ * for the writer and counts its change.
+ */
 export async function refreshInsights(tx: Executor, customerId: string, now = new Date()): Promise<CustomerInsightsRow> {
+  await lockInsights(tx, customerId);
   const { insights, facts } = await computeInsights(tx, customerId, now);
-  return upsertInsights(tx, { customerId, ...insights, facts: { ...facts }, refreshedAt: now });
+  return storeInsights(tx, { customerId, ...insights, facts: { ...facts }, refreshedAt: now });
 }
 
-/** Stored insights of each customer, recomputed (and stored) when there are none yet or they are older than an hour. */
-export async function insightsOfCustomers(db: Executor, customerIds: readonly string[], now = new Date()): Promise<CustomerInsightsRow[]> {
+/**
+ * Stored insights of each customer, recomputed (and stored) when there are none yet, when something they count
+ * changed since (stale), or when they are older than an hour (a follow-up task falls overdue with no event at all).
+ */
+export async function insightsOfCustomers(db: Database, customerIds: readonly string[], now = new Date()): Promise<CustomerInsightsRow[]> {
   const stored = new Map((await findInsightsByCustomers(db, customerIds)).map((row) => [row.customerId, row]));
   return Promise.all(
     customerIds.map(async (id) => {
       const row = stored.get(id);
-      if (row && now.getTime() - row.refreshedAt.getTime() < INSIGHTS_MAX_AGE_MS) return row;
-      return refreshInsights(db, id, now);
+      if (row && !row.stale && now.getTime() - row.refreshedAt.getTime() < INSIGHTS_MAX_AGE_MS) return row;
+      return db.transaction((tx) => refreshInsights(tx, id, now));
     }),
   );
 }

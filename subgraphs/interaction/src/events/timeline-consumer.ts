@@ -9,6 +9,7 @@ export const timelineConsumer: EventConsumer = {
   async handle(db, event) {
     const entry = timelineEntryFor(event);
     if (!entry) return;
-    await db.transaction((tx) => addTimelineEntry(tx, { source: 'cmp.interaction', traceparent: event.traceparent ?? null }, entry));
+    // One statement: no transaction around it.
+    await addTimelineEntry(db, { source: 'cmp.interaction', traceparent: event.traceparent ?? null }, entry);
   },
 };

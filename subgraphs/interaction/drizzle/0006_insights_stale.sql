@@ -1,0 +1,1 @@
+ALTER TABLE "interaction"."customer_insights" ADD COLUMN "stale" boolean DEFAULT false NOT NULL;
