@@ -50,7 +50,7 @@ export function startEventDelivery(
       bus.subscribe({
         consumer: consumer.name,
         types: consumer.types,
-        typesIndependent: consumer.typesIndependent ?? false,
+        ...(consumer.orderedWithin ? { orderedWithin: consumer.orderedWithin } : {}),
         handler: async (event) => {
           await consumer.handle(database.db, event);
           nudgeOutbox(definition.name); // what the consumer recorded in turn goes out now

@@ -86,7 +86,7 @@ describe('the NATS JetStream bus', () => {
     for (const [t, n] of [['A', 3], ['C', 4], ['B', 5], ['A', 6]] as const) await b.publish(eventOf(`${prefix}.${t}`, n));
 
     const later: string[] = [];
-    b.subscribe({ consumer: name, types, typesIndependent: true, handler: async (e) => void later.push(`${e.type.split('.').at(-1)}${e.data.n}`) });
+    b.subscribe({ consumer: name, types, orderedWithin: 'type', handler: async (e) => void later.push(`${e.type.split('.').at(-1)}${e.data.n}`) });
     await b.ready();
     await until(() => later.length >= 3);
     await new Promise((r) => setTimeout(r, 200));
@@ -104,6 +104,20 @@ describe('the NATS JetStream bus', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('gives a consumer ordered within each source its events in each source subgraph\'s order, and never another source\'s', async () => {
+    const [one, two, other] = [0, 1, 2].map(() => `cmp.test${randomUUID().slice(0, 8)}`) as [string, string, string];
+    const name = `sources-${randomUUID().slice(0, 8)}`;
+    const b = await bus();
+    const seen: string[] = [];
+    b.subscribe({ consumer: name, types: [`${one}.A`, `${one}.B`, `${two}.C`], orderedWithin: 'source', handler: async (e) => void seen.push(`${e.type}${e.data.n}`) });
+    await b.ready();
+    for (const [type, n] of [[`${one}.A`, 1], [`${two}.C`, 2], [`${other}.A`, 3], [`${one}.B`, 4], [`${one}.A`, 5]] as const) await b.publish(eventOf(type, n));
+    await until(() => seen.length >= 4);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.filter((s) => s.startsWith(one))).toEqual([`${one}.A1`, `${one}.B4`, `${one}.A5`]);
+    expect(seen.filter((s) => !s.startsWith(one))).toEqual([`${two}.C2`]);
   });
 
   it('gives a consumer of every event all of them', async () => {

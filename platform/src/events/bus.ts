@@ -13,11 +13,12 @@ export interface EventSubscription {
   types: readonly string[];
   handler: EventHandler;
   /**
-   * The consumer does not depend on the order between events of different types (each type is applied on its own),
-   * so a bus may deliver each type through its own consumer. NATS before 2.10 can filter a consumer on one subject
-   * only: a consumer of several subgraphs' types would otherwise read, and acknowledge, every event of the platform.
+   * How far the consumer's order reaches, so a bus may deliver its events through several consumers: `type`, each
+   * type applied on its own; `source`, each source subgraph's events in their order (an aggregate's events all come
+   * from one subgraph, so each aggregate's order holds). NATS before 2.10 filters a consumer on one subject only: a
+   * consumer of several subgraphs' types would otherwise read, and acknowledge, every event of the platform.
    */
-  typesIndependent?: boolean;
+  orderedWithin?: 'type' | 'source';
 }
 
 /** A live listener: sees events published from now on, in every process that listens (no acknowledgement, no replay). */

@@ -9,7 +9,7 @@ export interface EventConsumer {
   /** Durable name, e.g. `interaction.timeline`. */
   name: string;
   types: readonly string[];
-  /** The order between events of different types does not matter (see `EventSubscription.typesIndependent`). */
-  typesIndependent?: boolean;
+  /** How far the consumer's order reaches (see `EventSubscription.orderedWithin`); everything it takes by default. */
+  orderedWithin?: 'type' | 'source';
   handle(db: Database, event: CloudEvent): Promise<void>;
 }

@@ -152,18 +152,25 @@ export class NatsEventBus implements EventBus {
   }
 
   /**
-   * One JetStream consumer, or, for a consumer of several types that does not depend on their order, one per type
-   * on a server that cannot filter on several subjects (named `<consumer>.<Type>`). A split consumer that replaces a
-   * combined one starts where the combined one had acknowledged up to, and the combined one is removed.
+   * One JetStream consumer or, on a server that cannot filter on several subjects, one per type or per source
+   * subgraph as far as the subscription's order reaches (named `<consumer>.<Type>` or `<consumer>.<source>`). A
+   * split consumer that replaces a combined one starts after what the combined one had acknowledged, and the
+   * combined one is removed.
    */
   private async startAll(subscription: EventSubscription): Promise<ConsumerMessages[]> {
-    const split = subscription.typesIndependent === true && subscription.types.length > 1 && !subscription.types.includes(ALL_EVENTS) && !this.multiFilter;
-    if (!split) return [await this.start(subscription)];
+    const groups = new Map<string, string[]>();
+    if (subscription.orderedWithin && !subscription.types.includes(ALL_EVENTS) && !this.multiFilter) {
+      for (const type of subscription.types) {
+        const key = subscription.orderedWithin === 'type' ? type.split('.').at(-1)! : this.subjectOf(type).split('.')[1]!;
+        groups.set(key, [...(groups.get(key) ?? []), type]);
+      }
+    }
+    if (groups.size < 2) return [await this.start(subscription)];
     const combined = durableName(subscription.consumer);
     const previous = await this.jsm.consumers.info(this.stream, combined).catch(() => null);
     const startAfter = previous ? previous.ack_floor.stream_seq : null;
     const started = await Promise.all(
-      subscription.types.map((type) => this.start({ ...subscription, consumer: `${subscription.consumer}.${type.split('.').at(-1)}`, types: [type] }, startAfter)),
+      [...groups].map(([key, types]) => this.start({ ...subscription, consumer: `${subscription.consumer}.${key}`, types }, startAfter)),
     );
     if (previous) await this.jsm.consumers.delete(this.stream, combined).catch(() => false);
     return started;

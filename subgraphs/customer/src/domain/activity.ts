@@ -52,6 +52,6 @@ export const activityConsumer: EventConsumer = {
   name: ACTIVITY_CONSUMER,
   types: [COMPLAINT_RECEIVED, QR_SCANNED, TESTIMONIAL_APPROVED],
   // Each kind is counted on its own: the order between complaints, visits and testimonials does not matter.
-  typesIndependent: true,
+  orderedWithin: 'type',
   handle: applyActivityEvent,
 };

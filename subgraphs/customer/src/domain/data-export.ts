@@ -181,7 +181,7 @@ export const dataExportProgressConsumer: EventConsumer = {
   name: 'customer.data-export-progress',
   types: [...DATA_EXPORT_SUBGRAPHS.map(dataExportSectionReady), ...DATA_EXPORT_SUBGRAPHS.map(dataExportSectionFailed)],
   // Each subgraph's section on its own, whatever order they answer in.
-  typesIndependent: true,
+  orderedWithin: 'type',
   async handle(db, event) {
     const data = event.data as { exportId?: string; subgraph?: string; failure?: string };
     if (typeof data.exportId !== 'string' || typeof data.subgraph !== 'string') return;

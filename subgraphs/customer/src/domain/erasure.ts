@@ -108,7 +108,7 @@ export const erasureCompletionConsumer: EventConsumer = {
   name: 'customer.erasure-completion',
   types: CUSTOMER_ERASURE_COMPLETED_TYPES,
   // Each subgraph's section on its own, whatever order they answer in.
-  typesIndependent: true,
+  orderedWithin: 'type',
   async handle(db, event) {
     const completion = erasureCompletionOf(event);
     if (!completion) return;

@@ -6,6 +6,8 @@ import { PROJECTED_EVENT_TYPES, timelineEntryFor } from '../domain/timeline-proj
 export const timelineConsumer: EventConsumer = {
   name: 'interaction.timeline',
   types: PROJECTED_EVENT_TYPES,
+  // Entries are keyed by event and read in time order: each source subgraph's order (so each aggregate's) is enough.
+  orderedWithin: 'source',
   async handle(db, event) {
     const entry = timelineEntryFor(event);
     if (!entry) return;
