@@ -100,7 +100,8 @@ describe('the NATS JetStream bus', () => {
       const version = nc.info!.version.split('.').map(Number);
       const multiFilter = version[0]! > 2 || (version[0] === 2 && version[1]! >= 10);
       // A server that filters on several subjects keeps one consumer; an older one has one per type and no combined one.
-      expect(names.filter((n) => n.startsWith(name)).sort()).toEqual(multiFilter ? [name] : [`${name}_A`, `${name}_B`]);
+      const source = prefix.split('.')[1];
+      expect(names.filter((n) => n.startsWith(name)).sort()).toEqual(multiFilter ? [name] : [`${name}_${source}_A`, `${name}_${source}_B`]);
     } finally {
       await nc.close();
     }
@@ -118,6 +119,30 @@ describe('the NATS JetStream bus', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(seen.filter((s) => s.startsWith(one))).toEqual([`${one}.A1`, `${one}.B4`, `${one}.A5`]);
     expect(seen.filter((s) => !s.startsWith(one))).toEqual([`${two}.C2`]);
+  });
+
+  it('keeps apart types of different subgraphs that end alike when it splits by type', async () => {
+    const [one, two] = [0, 1].map(() => `cmp.test${randomUUID().slice(0, 8)}`) as [string, string];
+    const b = await bus();
+    const seen: string[] = [];
+    const name = `alike-${randomUUID().slice(0, 8)}`;
+    b.subscribe({ consumer: name, types: [`${one}.Ready`, `${two}.Ready`], orderedWithin: 'type', handler: async (e) => void seen.push(e.type) });
+    await b.ready();
+    await b.publish(eventOf(`${one}.Ready`, 1));
+    await b.publish(eventOf(`${two}.Ready`, 2));
+    await until(() => seen.length >= 2);
+    expect(seen.sort()).toEqual([`${one}.Ready`, `${two}.Ready`].sort());
+    // Each type has its own consumer filtered on its own subject, not one that reads every subgraph's events.
+    const nc = await connect({ servers: url });
+    try {
+      const version = nc.info!.version.split('.').map(Number);
+      const jsm = await nc.jetstreamManager();
+      const filters: string[] = [];
+      for await (const info of jsm.consumers.list(eventStreams(namespace).events)) if (info.name.startsWith(name)) filters.push(info.config.filter_subject ?? '');
+      if (version[0] === 2 && version[1]! < 10) expect(filters.sort()).toEqual([`${namespace}.${one.split('.')[1]}.Ready`, `${namespace}.${two.split('.')[1]}.Ready`].sort());
+    } finally {
+      await nc.close();
+    }
   });
 
   it('gives a consumer of every event all of them', async () => {

@@ -153,7 +153,7 @@ export class NatsEventBus implements EventBus {
 
   /**
    * One JetStream consumer or, on a server that cannot filter on several subjects, one per type or per source
-   * subgraph as far as the subscription's order reaches (named `<consumer>.<Type>` or `<consumer>.<source>`). A
+   * subgraph as far as the subscription's order reaches (named `<consumer>.<source>.<Type>` or `<consumer>.<source>`). A
    * split consumer that replaces a combined one starts after what the combined one had acknowledged, and the
    * combined one is removed.
    */
@@ -161,7 +161,9 @@ export class NatsEventBus implements EventBus {
     const groups = new Map<string, string[]>();
     if (subscription.orderedWithin && !subscription.types.includes(ALL_EVENTS) && !this.multiFilter) {
       for (const type of subscription.types) {
-        const key = subscription.orderedWithin === 'type' ? type.split('.').at(-1)! : this.subjectOf(type).split('.')[1]!;
+        // `invitation.QrScanned` or `invitation`: types of different subgraphs may share their last part.
+        const [, source, ...rest] = type.split('.');
+        const key = subscription.orderedWithin === 'type' ? [source, ...rest].join('.') : source!;
         groups.set(key, [...(groups.get(key) ?? []), type]);
       }
     }
