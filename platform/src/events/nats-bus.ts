@@ -153,9 +153,9 @@ export class NatsEventBus implements EventBus {
 
   /**
    * One JetStream consumer or, on a server that cannot filter on several subjects, one per type or per source
-   * subgraph as far as the subscription's order reaches (named `<consumer>.<source>.<Type>` or `<consumer>.<source>`). A
-   * split consumer that replaces a combined one starts after what the combined one had acknowledged, and the
-   * combined one is removed.
+   * subgraph as far as the subscription's order reaches (named `<consumer>.<source>.<Type>` or
+   * `<consumer>.<source>`). A split consumer that replaces a combined one starts after what the combined one had
+   * acknowledged, and the combined one is removed.
    */
   private async startAll(subscription: EventSubscription): Promise<ConsumerMessages[]> {
     const groups = new Map<string, string[]>();
