@@ -26,7 +26,8 @@ export const TIMELINE_ENTRY_ADDED = 'cmp.interaction.TimelineEntryAdded';
 /**
  * Puts an entry on a customer's timeline, announces it (the gateway's `customerTimeline` subscription listens for
  * the announcement) and marks the customer's insights stale, in one statement: the projection of a stream of
- * events costs one round trip each. An entry for an event already applied changes and announces nothing.
+ * events costs one round trip each. An event already applied adds and announces nothing (the insights mark is
+ * harmless twice).
  */
 export async function addTimelineEntry(db: Executor, events: EventContext, entry: NewTimelineEntry): Promise<void> {
   const entryId = entry.id ?? randomUUID();
