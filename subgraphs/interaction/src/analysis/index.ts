@@ -49,10 +49,10 @@ export interface TextToAnalyse {
 
 /**
  * Analyses a free text and stores the result for its subject inside the caller's transaction, and marks the
- * customer's insights (which count negative analyses) for recounting on their next read. One analysis per subject: a subject already analysed (an
- * event delivered again) keeps its first analysis and costs no second call to the provider. Call it before
- * `addTimelineEntry` or after, either order leaves the insights current. It calls the provider where it runs: writers
- * holding locks analyse first (`analyseForStorage`) and store inside their transaction (`storeTextAnalysis`).
+ * customer's insights (which count negative analyses) for recounting on their next read. One analysis per subject:
+ * a subject already analysed (an event delivered again) keeps its first analysis and costs no second call to the
+ * provider. It calls the provider where it runs: writers holding locks analyse first (`analyseForStorage`) and
+ * store inside their transaction (`storeTextAnalysis`).
  */
 export async function recordTextAnalysis(tx: Executor, input: TextToAnalyse, now = new Date()): Promise<TextAnalysisRow> {
   const existing = await findAnalysisBySubject(tx, input.subjectType, input.subjectId);

@@ -65,10 +65,7 @@ export interface InsightFacts {
 const at = (time: Date) => sql`${time.toISOString()}::timestamptz`;
 const count = (condition: ReturnType<typeof sql>) => sql<number>`cast(count(*) filter (where ${condition}) as int)`;
 
-/**
- * Everything the insight rules count, in one statement: it runs for every entry that lands on a timeline, so one
- * round trip rather than one per table.
- */
+/** Everything the insight rules count, in one statement (one round trip rather than one per table). */
 export async function readInsightFacts(db: Executor, customerId: string, now: Date): Promise<InsightFacts> {
   const day = 24 * 3_600_000;
   const since30 = at(new Date(now.getTime() - 30 * day));
