@@ -79,6 +79,7 @@ if (explain) {
     ...Object.entries(kinds).map(([kind, args]) => [kind, args()] as [string, SearchArgs]),
     ['common fragment', { query: 'fern' }],
     ['very common fragment', { query: 'garc' }],
+    ['very common fragment among active VIPs', { query: 'garc', status: ['ACTIVE'], segment: ['VIP'] }],
     ['no query, default sort', {}],
     ['no query, ACTIVE by customer number', { status: ['ACTIVE'], sort: [{ field: 'CUSTOMER_NUMBER', direction: 'ASC' }] }],
   ];
