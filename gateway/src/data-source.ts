@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { GatewayContext } from './context.ts';
 
 type Fetcher = NonNullable<NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher']>;
@@ -15,14 +15,24 @@ const subgraphAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pi
  */
 export function subgraphFetcher(timeoutMs: number): Fetcher {
   return (async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
-    const response = await request(url, {
-      method: (init.method ?? 'POST') as 'POST',
-      headers: init.headers,
-      body: init.body,
-      dispatcher: subgraphAgent,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.body.text();
+    // A timer cleared when the answer is in, not AbortSignal.timeout: that one stays armed for the whole timeout
+    // after the request is done and then builds an abort error nobody reads, for every subgraph call.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    let text: string;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: (init.method ?? 'POST') as 'POST',
+        headers: init.headers,
+        body: init.body,
+        dispatcher: subgraphAgent,
+        signal: abort.signal,
+      });
+      text = await response.body.text();
+    } finally {
+      clearTimeout(timer);
+    }
     const header = (name: string) => {
       const value = response.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : (value ?? null);

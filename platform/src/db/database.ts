@@ -143,6 +143,25 @@ export function preparedQuery<Q>(db: Executor, name: string, build: (db: Executo
 }
 
 /**
+ * A statement written once with `sql.placeholder`s and rendered once per process, for a write on a hot path (an
+ * event projection, say) that would otherwise be built by drizzle on every call. `execute(db, values)` runs it on
+ * a database or inside a transaction; on Postgres it is a prepared statement.
+ */
+export function preparedStatement<T = Record<string, unknown>>(name: string, build: (db: Executor) => SQL) {
+  let rendered: { sql: string; params: unknown[] } | undefined;
+  return {
+    async execute(db: Executor, values: Record<string, unknown>): Promise<T[]> {
+      const { session, dialect } = db as unknown as {
+        session: { prepareQuery(query: typeof rendered, fields: undefined, name: string, arrayMode: boolean): { execute(values: Record<string, unknown>): Promise<unknown> } };
+        dialect: PgDialect;
+      };
+      rendered ??= dialect.sqlToQuery(build(db));
+      return resultRows<T>(await session.prepareQuery(rendered, undefined, name, false).execute(values));
+    },
+  };
+}
+
+/**
  * True for failures of the database connection itself (refused, reset, the server shutting down or restarting),
  * as opposed to a statement the database rejected: worth waiting out, never a reason to give up on an event.
  */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.ts';
 
@@ -52,12 +52,39 @@ export interface EventContext {
  * `with changed as (insert ... returning id), announced as (<this>) select ...` records nothing when nothing changed.
  */
 export function recordEventPerRowOf(outbox: OutboxTable, source: string, context: EventContext, event: DomainEvent): SQL {
+  return outboxInsertPerRowOf(outbox, source, {
+    eventId: randomUUID(),
+    type: event.type,
+    source: context.source,
+    aggregateType: event.aggregateType,
+    aggregateId: event.aggregateId,
+    customerId: event.customerId ?? null,
+    data: JSON.stringify(event.data),
+    traceparent: context.traceparent ?? null,
+  });
+}
+
+/**
+ * The same insert for a statement rendered once (`preparedStatement`): every value is the placeholder of its
+ * column's name (`eventId`, `type`, `source`, `aggregateType`, `aggregateId`, `customerId`, `data` as JSON text,
+ * `traceparent`), given at each execution.
+ */
+export function recordEventPerRowOfPlaceholders(outbox: OutboxTable, source: string): SQL {
+  const names = ['eventId', 'type', 'source', 'aggregateType', 'aggregateId', 'customerId', 'data', 'traceparent'] as const;
+  return outboxInsertPerRowOf(outbox, source, Object.fromEntries(names.map((n) => [n, sql.placeholder(n)])) as Record<(typeof names)[number], Placeholder>);
+}
+
+function outboxInsertPerRowOf(
+  outbox: OutboxTable,
+  source: string,
+  v: Record<'eventId' | 'type' | 'source' | 'aggregateType' | 'aggregateId' | 'customerId' | 'data' | 'traceparent', unknown>,
+): SQL {
   const columns = [outbox.eventId, outbox.type, outbox.source, outbox.aggregateType, outbox.aggregateId, outbox.customerId, outbox.data, outbox.traceparent];
   return sql`insert into ${outbox} (${sql.join(
     columns.map((c) => sql.identifier(c.name)),
     sql`, `,
-  )}) select ${randomUUID()}::uuid, ${event.type}, ${context.source}, ${event.aggregateType}, ${event.aggregateId}, ${event.customerId ?? null}::uuid,
-    ${JSON.stringify(event.data)}::jsonb, ${context.traceparent ?? null} from ${sql.identifier(source)}`;
+  )}) select ${v.eventId}::uuid, ${v.type}, ${v.source}, ${v.aggregateType}, ${v.aggregateId}, ${v.customerId}::uuid,
+    ${v.data}::jsonb, ${v.traceparent} from ${sql.identifier(source)}`;
 }
 
 /** Writes a domain event in the caller's transaction; it is published only if that transaction commits. */

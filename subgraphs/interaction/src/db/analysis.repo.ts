@@ -1,5 +1,5 @@
 import { resultRows, type Executor } from '@cmp/platform';
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, sql, type Placeholder } from 'drizzle-orm';
 import { customerInsights, textAnalyses, type CustomerInsightsRow, type TextAnalysisRow } from './feedback.schema.ts';
 import { followUpTasks, timelineEntries } from './schema.ts';
 
@@ -94,7 +94,7 @@ export async function readInsightFacts(db: Executor, customerId: string, now: Da
 }
 
 /** What a customer's row holds until it is first computed: stale, so any read computes it. */
-function placeholderInsights(customerId: string): CustomerInsightsRow {
+function placeholderInsights<C extends string | Placeholder>(customerId: C): Omit<CustomerInsightsRow, 'customerId'> & { customerId: C } {
   return { customerId, engagementLevel: 'NONE', churnRisk: 'LOW', churnScore: 0, recommendedActions: [], reasons: [], facts: {}, refreshedAt: new Date(0), stale: true };
 }
 
@@ -103,7 +103,7 @@ function placeholderInsights(customerId: string): CustomerInsightsRow {
  * run, or to put in the statement that changes what the insights count. It takes the row's lock until the writer
  * commits, so a refresh (which locks the row first) never stores a count from before the change as current.
  */
-export function markInsightsStale(db: Executor, customerId: string) {
+export function markInsightsStale(db: Executor, customerId: string | Placeholder) {
   return db
     .insert(customerInsights)
     .values(placeholderInsights(customerId))

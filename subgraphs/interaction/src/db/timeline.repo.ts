@@ -1,11 +1,11 @@
 import { resultRows, type Executor } from '@cmp/platform';
 import { inArray, sql, type SQL } from 'drizzle-orm';
+import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { TimelineEntryType } from '../domain/types.ts';
-import { timelineEntries, type NewTimelineEntry, type TimelineEntryRow } from './schema.ts';
+import { timelineEntries, type TimelineEntryRow } from './schema.ts';
 
-/** Inserts an entry; an entry projected from an event already applied is skipped. Returns the new entry's id, or null. */
-/** The entry's insert, returning its id, or nothing for an event already projected. */
-export function insertTimelineEntry(db: Executor, entry: NewTimelineEntry) {
+/** The entry's insert (values, or placeholders for a prepared statement), returning its id, or nothing for an event already projected. */
+export function insertTimelineEntry(db: Executor, entry: PgInsertValue<typeof timelineEntries>) {
   return db.insert(timelineEntries).values(entry).onConflictDoNothing({ target: timelineEntries.eventId }).returning({ id: timelineEntries.id });
 }
 

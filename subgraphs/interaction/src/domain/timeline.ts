@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { decodeCursor, normaliseFilter, recordEventPerRowOf, requirePageSize, type EventContext, type Executor } from '@cmp/platform';
+import {
+  decodeCursor,
+  normaliseFilter,
+  preparedStatement,
+  recordEventPerRowOfPlaceholders,
+  requirePageSize,
+  type EventContext,
+  type Executor,
+} from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { outbox, type NewTimelineEntry } from '../db/schema.ts';
 import { markInsightsStale } from '../db/analysis.repo.ts';
@@ -26,22 +34,49 @@ export const TIMELINE_ENTRY_ADDED = 'cmp.interaction.TimelineEntryAdded';
 /**
  * Puts an entry on a customer's timeline, announces it (the gateway's `customerTimeline` subscription listens for
  * the announcement) and marks the customer's insights stale, in one statement: the projection of a stream of
- * events costs one round trip each. An event already applied adds and announces nothing (the insights mark is
- * harmless twice).
+ * events costs one round trip each, and the statement is rendered once for the process, not per event. An event
+ * already applied adds and announces nothing (the insights mark is harmless twice).
  */
+const addEntryStatement = preparedStatement('interaction_add_timeline_entry', (db) => {
+  const p = sql.placeholder;
+  const entry = insertTimelineEntry(db, {
+    id: p('entryId'),
+    customerId: p('customerId'),
+    occurredAt: p('occurredAt'),
+    type: p('entryType'),
+    summary: p('summary'),
+    sourceType: p('sourceType'),
+    sourceId: p('sourceId'),
+    eventId: p('sourceEventId'),
+    actor: p('actor'),
+  });
+  return sql`
+    with entry as (${entry.getSQL()}),
+         announced as (${recordEventPerRowOfPlaceholders(outbox, 'entry')}),
+         insights as (${markInsightsStale(db, p('customerId')).getSQL()})
+    select id from entry`;
+});
+
 export async function addTimelineEntry(db: Executor, events: EventContext, entry: NewTimelineEntry): Promise<void> {
   const entryId = entry.id ?? randomUUID();
-  const occurredAt = entry.occurredAt.toISOString();
-  const announce = recordEventPerRowOf(outbox, 'entry', events, {
+  const actor = entry.actor ?? 'system';
+  await addEntryStatement.execute(db, {
+    entryId,
+    customerId: entry.customerId,
+    occurredAt: entry.occurredAt,
+    entryType: entry.type,
+    summary: entry.summary,
+    sourceType: entry.sourceType,
+    sourceId: entry.sourceId,
+    sourceEventId: entry.eventId ?? null,
+    actor,
+    // The announcement: the outbox row's columns.
+    eventId: randomUUID(),
     type: TIMELINE_ENTRY_ADDED,
+    source: events.source,
     aggregateType: 'TimelineEntry',
     aggregateId: entryId,
-    customerId: entry.customerId,
-    data: { entryId, customerId: entry.customerId, type: entry.type, occurredAt, actor: entry.actor ?? 'system' },
+    data: JSON.stringify({ entryId, customerId: entry.customerId, type: entry.type, occurredAt: entry.occurredAt.toISOString(), actor }),
+    traceparent: events.traceparent ?? null,
   });
-  await db.execute(sql`
-    with entry as (${insertTimelineEntry(db, { ...entry, id: entryId }).getSQL()}),
-         announced as (${announce}),
-         insights as (${markInsightsStale(db, entry.customerId).getSQL()})
-    select id from entry`);
 }
