@@ -107,6 +107,40 @@ describe('the NATS JetStream bus', () => {
     }
   });
 
+  it('a combined consumer replacing split ones (a move to NATS 2.10) carries on where each of them stopped and removes them', async () => {
+    const prefix = `cmp.test${randomUUID().slice(0, 8)}`;
+    const name = `rejoin-${randomUUID().slice(0, 8)}`;
+    const types = [`${prefix}.A`, `${prefix}.B`];
+    const b = await bus();
+    const first: string[] = [];
+    const label = (e: CloudEvent) => `${e.type.split('.').at(-1)}${e.data.n}`;
+    const stop = b.subscribe({ consumer: name, types, orderedWithin: 'type', handler: async (e) => void first.push(label(e)) });
+    await b.ready();
+    // A is applied up to A1; B, later in the stream, up to B3: a combined consumer must not apply either again.
+    for (const [t, n] of [['A', 1], ['B', 2], ['B', 3]] as const) await b.publish(eventOf(`${prefix}.${t}`, n));
+    await until(() => first.length === 3);
+    await new Promise((r) => setTimeout(r, 100)); // the acknowledgements reach the server
+    stop();
+    for (const [t, n] of [['A', 4], ['C', 5], ['B', 6]] as const) await b.publish(eventOf(`${prefix}.${t}`, n));
+
+    // The same consumer without a split (as on a server that filters on several subjects): one JetStream consumer.
+    const later: string[] = [];
+    b.subscribe({ consumer: name, types, handler: async (e) => void later.push(label(e)) });
+    await b.ready();
+    await until(() => later.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(later).toEqual(['A4', 'B6']);
+    const nc = await connect({ servers: url });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const names: string[] = [];
+      for await (const info of jsm.consumers.list(eventStreams(namespace).events)) names.push(info.name);
+      expect(names.filter((n) => n.startsWith(name))).toEqual([name]);
+    } finally {
+      await nc.close();
+    }
+  });
+
   it('gives a consumer ordered within each source its events in each source subgraph\'s order, and never another source\'s', async () => {
     const [one, two, other] = [0, 1, 2].map(() => `cmp.test${randomUUID().slice(0, 8)}`) as [string, string, string];
     const name = `sources-${randomUUID().slice(0, 8)}`;

@@ -154,31 +154,48 @@ export class NatsEventBus implements EventBus {
   /**
    * One JetStream consumer or, on a server that cannot filter on several subjects, one per type or per source
    * subgraph as far as the subscription's order reaches (named `<consumer>.<source>.<Type>` or
-   * `<consumer>.<source>`). A split consumer that replaces a combined one starts after what the combined one had
-   * acknowledged, and the combined one is removed.
+   * `<consumer>.<source>`). Either shape, replacing the other (a split consumer replacing a combined one, or a
+   * combined one replacing split ones after a move to NATS 2.10), starts after what its predecessors had all
+   * acknowledged, and they are removed. Events one predecessor had applied and another had not yet reached come
+   * again; consumers record what they applied.
    */
   private async startAll(subscription: EventSubscription): Promise<ConsumerMessages[]> {
-    const groups = new Map<string, string[]>();
-    if (subscription.orderedWithin && !subscription.types.includes(ALL_EVENTS) && !this.multiFilter) {
-      for (const type of subscription.types) {
-        // `invitation.QrScanned` or `invitation`: types of different subgraphs may share their last part.
-        const [, source, ...rest] = type.split('.');
-        const key = subscription.orderedWithin === 'type' ? [source, ...rest].join('.') : source!;
-        groups.set(key, [...(groups.get(key) ?? []), type]);
-      }
-    }
-    if (groups.size < 2) return [await this.start(subscription)];
+    const groups = subscription.orderedWithin && !this.multiFilter ? splitGroups(subscription.types, subscription.orderedWithin) : new Map<string, string[]>();
     const combined = durableName(subscription.consumer);
-    const previous = await this.jsm.consumers.info(this.stream, combined).catch(() => null);
+    const info = (name: string) => this.jsm.consumers.info(this.stream, name).catch(() => null);
+    const remove = (names: string[]) => Promise.all(names.map((name) => this.jsm.consumers.delete(this.stream, name).catch(() => false)));
+    if (groups.size < 2) {
+      // Split consumers this one replaces: each type's events up to what its own consumer acknowledged are done.
+      const candidates = new Map<string, string[]>();
+      for (const mode of ['type', 'source'] as const) {
+        const split = splitGroups(subscription.types, mode);
+        if (split.size > 1) for (const [key, types] of split) candidates.set(durableName(`${subscription.consumer}.${key}`), types);
+      }
+      const splits = (await Promise.all([...candidates.keys()].map(info))).filter((i) => i !== null);
+      let applied: Map<string, number> | null = null;
+      if (splits.length > 0 && !(await info(combined))) {
+        applied = new Map();
+        for (const split of splits) for (const type of candidates.get(split.name)!) applied.set(this.subjectOf(type), split.ack_floor.stream_seq);
+      }
+      const startAfter = applied ? Math.min(...applied.values()) : null;
+      const started = await this.start(subscription, startAfter, applied);
+      await remove(splits.map((i) => i.name));
+      return [started];
+    }
+    const previous = await info(combined);
     const startAfter = previous ? previous.ack_floor.stream_seq : null;
     const started = await Promise.all(
       [...groups].map(([key, types]) => this.start({ ...subscription, consumer: `${subscription.consumer}.${key}`, types }, startAfter)),
     );
-    if (previous) await this.jsm.consumers.delete(this.stream, combined).catch(() => false);
+    if (previous) await remove([combined]);
     return started;
   }
 
-  private async start(subscription: EventSubscription, startAfter: number | null = null): Promise<ConsumerMessages> {
+  /**
+   * `startAfter`: a new consumer's first stream sequence is the next one. `applied`: per subject, the sequence up
+   * to which its events were applied by a consumer this one replaces (acknowledged here without being handled).
+   */
+  private async start(subscription: EventSubscription, startAfter: number | null = null, applied: Map<string, number> | null = null): Promise<ConsumerMessages> {
     const durable = durableName(subscription.consumer);
     const maxDeliver = this.options.maxDeliver ?? 5;
     // NATS 2.10 filters on several subjects at once; an older server delivers every event to the consumer, which
@@ -213,7 +230,7 @@ export class NatsEventBus implements EventBus {
     const delays = this.options.retryDelaysMs ?? [200, 1_000, 5_000, 15_000];
     void (async () => {
       for await (const message of messages) {
-        if (wanted && !wanted.has(message.subject)) {
+        if ((wanted && !wanted.has(message.subject)) || (applied && message.seq <= (applied.get(message.subject) ?? 0))) {
           message.ack();
           continue;
         }
@@ -253,6 +270,22 @@ export class NatsEventBus implements EventBus {
     for (const messages of this.running) messages.stop();
     await this.nc.drain();
   }
+}
+
+/**
+ * The consumers a subscription splits into on a server without multi-subject filters: by type
+ * (`invitation.QrScanned`; types of different subgraphs may share their last part) or by source subgraph. Nothing
+ * to split for a consumer of every event.
+ */
+function splitGroups(types: readonly string[], orderedWithin: 'type' | 'source'): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  if (types.includes(ALL_EVENTS)) return groups;
+  for (const type of types) {
+    const [, source, ...rest] = type.split('.');
+    const key = orderedWithin === 'type' ? [source, ...rest].join('.') : source!;
+    groups.set(key, [...(groups.get(key) ?? []), type]);
+  }
+  return groups;
 }
 
 /** A JetStream durable name: letters, digits, `-` and `_`. */
