@@ -134,6 +134,7 @@ const settingsSchema = z
     DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
     DATA_ENCRYPTION_ACTIVE_KEY: z.string().min(1).optional(),
     DATA_LOOKUP_KEY: z.string().min(1).optional(),
+    DATA_LOOKUP_KEY_PREVIOUS: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_JWKS_URL && (!s.AUTH_ISSUER || !s.AUTH_AUDIENCE)) {
@@ -175,7 +176,16 @@ const settingsSchema = z
 
 type RawSettings = z.infer<typeof settingsSchema>;
 
-type DataKeyVariables = { NODE_ENV: string; DATA_ENCRYPTION_KEYS?: string; DATA_ENCRYPTION_ACTIVE_KEY?: string; DATA_LOOKUP_KEY?: string };
+type DataKeyVariables = {
+  NODE_ENV: string;
+  DATA_ENCRYPTION_KEYS?: string;
+  DATA_ENCRYPTION_ACTIVE_KEY?: string;
+  DATA_LOOKUP_KEY?: string;
+  DATA_LOOKUP_KEY_PREVIOUS?: string;
+};
+
+/** DATA_LOOKUP_KEY_PREVIOUS: lookup keys still matched while hashes are rewritten, comma-separated base64. */
+const previousLookupKeys = (value: string | undefined) => (value ? value.split(',').map((key) => decodeKey(key.trim())) : []);
 
 function checkDataKeys(s: DataKeyVariables, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
@@ -185,6 +195,7 @@ function checkDataKeys(s: DataKeyVariables, ctx: z.RefinementCtx): void {
     }
     if (s.DATA_ENCRYPTION_ACTIVE_KEY) issue('DATA_ENCRYPTION_ACTIVE_KEY', 'needs DATA_ENCRYPTION_KEYS');
     if (s.DATA_LOOKUP_KEY) issue('DATA_LOOKUP_KEY', 'needs DATA_ENCRYPTION_KEYS');
+    if (s.DATA_LOOKUP_KEY_PREVIOUS) issue('DATA_LOOKUP_KEY_PREVIOUS', 'needs DATA_ENCRYPTION_KEYS');
     return;
   }
   const { keys, problems } = parseKeyList(s.DATA_ENCRYPTION_KEYS);
@@ -198,12 +209,17 @@ function checkDataKeys(s: DataKeyVariables, ctx: z.RefinementCtx): void {
   const lookup = s.DATA_LOOKUP_KEY ? decodeKey(s.DATA_LOOKUP_KEY) : null;
   if (!s.DATA_LOOKUP_KEY) issue('DATA_LOOKUP_KEY', 'is required with DATA_ENCRYPTION_KEYS (base64 of at least 32 random bytes)');
   else if (!lookup || lookup.length < 32) issue('DATA_LOOKUP_KEY', 'must be base64 of at least 32 random bytes');
+  for (const [index, key] of previousLookupKeys(s.DATA_LOOKUP_KEY_PREVIOUS).entries()) {
+    if (!key || key.length < 32) issue('DATA_LOOKUP_KEY_PREVIOUS', `entry ${index + 1} must be base64 of at least 32 random bytes`);
+  }
 }
 
 function dataKeySource(s: RawSettings, dataDir: string): DataKeySource {
   if (!s.DATA_ENCRYPTION_KEYS) return { kind: 'file', file: path.join(dataDir, 'data-keys.json') };
   const { keys } = parseKeyList(s.DATA_ENCRYPTION_KEYS);
-  return { kind: 'settings', keys, activeKeyId: s.DATA_ENCRYPTION_ACTIVE_KEY ?? keys[0]!.kid, lookupKey: decodeKey(s.DATA_LOOKUP_KEY!)! };
+  return { kind: 'settings', keys, activeKeyId: s.DATA_ENCRYPTION_ACTIVE_KEY ?? keys[0]!.kid, lookupKey: decodeKey(s.DATA_LOOKUP_KEY!)!,
+    previousLookupKeys: previousLookupKeys(s.DATA_LOOKUP_KEY_PREVIOUS) as Buffer[],
+  };
 }
 
 export interface Settings {

@@ -10,10 +10,13 @@ import {
   loadDataKeyRing,
   loadOrCreateDataKeyFile,
   lookupHash,
+  lookupHashes,
   openField,
   parseSettings,
   removeDataKeys,
+  removePreviousLookupKeys,
   rotateDataKeyFile,
+  rotateLookupKeyFile,
   sealField,
   sealedKeyId,
   type DataKeyRing,
@@ -88,6 +91,14 @@ describe('data keys from settings', () => {
     expect(sealedKeyId(sealField(r, 'x', at))).toBe('new');
   });
 
+  it('matches lookups under the current lookup key and each previous one, and hashes new values with the current one', async () => {
+    const [current, previous] = [key(), key()];
+    const s = parseSettings({ DATA_ENCRYPTION_KEYS: `k1:${key()}`, DATA_LOOKUP_KEY: current, DATA_LOOKUP_KEY_PREVIOUS: previous });
+    const r = await loadDataKeyRing(s.dataKeys);
+    const before = await loadDataKeyRing(parseSettings({ DATA_ENCRYPTION_KEYS: `k1:${key()}`, DATA_LOOKUP_KEY: previous }).dataKeys);
+    expect(lookupHashes(r, 'passport', 'PAA123456')).toEqual([lookupHash(r, 'passport', 'PAA123456'), lookupHash(before, 'passport', 'PAA123456')]);
+  });
+
   it.each([
     [{ DATA_ENCRYPTION_KEYS: `k1:${randomBytes(16).toString('base64')}`, DATA_LOOKUP_KEY: key() }, /DATA_ENCRYPTION_KEYS: key k1 must be 32 bytes/],
     [{ DATA_ENCRYPTION_KEYS: `k1:${key()}`, DATA_ENCRYPTION_ACTIVE_KEY: 'k2', DATA_LOOKUP_KEY: key() }, /DATA_ENCRYPTION_ACTIVE_KEY: names k2, which is not in DATA_ENCRYPTION_KEYS/],
@@ -95,6 +106,8 @@ describe('data keys from settings', () => {
     [{ DATA_ENCRYPTION_KEYS: `k1:${key()}` }, /DATA_LOOKUP_KEY: is required with DATA_ENCRYPTION_KEYS/],
     [{ DATA_ENCRYPTION_KEYS: `k1:${key()}`, DATA_LOOKUP_KEY: 'c2hvcnQ=' }, /DATA_LOOKUP_KEY: must be base64 of at least 32 random bytes/],
     [{ DATA_ENCRYPTION_KEYS: `no.dots:${key()}`, DATA_LOOKUP_KEY: key() }, /DATA_ENCRYPTION_KEYS: entry 1 must be <kid>:<base64 key>/],
+    [{ DATA_ENCRYPTION_KEYS: `k1:${key()}`, DATA_LOOKUP_KEY: key(), DATA_LOOKUP_KEY_PREVIOUS: `${key()},c2hvcnQ=` }, /DATA_LOOKUP_KEY_PREVIOUS: entry 2 must be base64 of at least 32 random bytes/],
+    [{ DATA_LOOKUP_KEY_PREVIOUS: key() }, /DATA_LOOKUP_KEY_PREVIOUS: needs DATA_ENCRYPTION_KEYS/],
     [{ DATA_ENCRYPTION_ACTIVE_KEY: 'k1' }, /DATA_ENCRYPTION_ACTIVE_KEY: needs DATA_ENCRYPTION_KEYS/],
     [{ NODE_ENV: 'production' }, /DATA_ENCRYPTION_KEYS: production needs the keys that encrypt sensitive fields/],
   ])('refuses %j with a clear message', (env, message) => {
@@ -135,5 +148,18 @@ describe('the embedded data key file', () => {
     const trimmed = await loadOrCreateDataKeyFile(file);
     expect(openField(trimmed, newSealed, at)).toBe('1984-02-29');
     expect(() => openField(trimmed, oldSealed, at)).toThrow(/not in the key ring/);
+  });
+
+  it('rotates the lookup key: the old one is still matched until it is removed, the data keys stay as they were', async () => {
+    const file = path.join(await tempDir(), 'data-keys.json');
+    const before = await loadOrCreateDataKeyFile(file);
+    const oldHash = lookupHash(before, 'passport', 'PAA123456');
+    expect(await rotateLookupKeyFile(file)).toEqual({ previousLookupKeys: 1 });
+    const after = await loadOrCreateDataKeyFile(file);
+    expect(after.activeKeyId).toBe(before.activeKeyId);
+    expect(lookupHash(after, 'passport', 'PAA123456')).not.toBe(oldHash);
+    expect(lookupHashes(after, 'passport', 'PAA123456')).toEqual([lookupHash(after, 'passport', 'PAA123456'), oldHash]);
+    expect(await removePreviousLookupKeys(file)).toBe(1);
+    expect(lookupHashes(await loadOrCreateDataKeyFile(file), 'passport', 'PAA123456')).toEqual([lookupHash(after, 'passport', 'PAA123456')]);
   });
 });

@@ -69,5 +69,13 @@ export function openField(ring: DataKeyRing, sealed: string, context: string): s
  * cannot be recomputed from a guessed value, unlike a plain digest of a short, structured number.
  */
 export function lookupHash(ring: DataKeyRing, purpose: string, normalised: string): string {
-  return createHmac('sha256', ring.lookupKey).update(`${purpose}\u0000${normalised}`, 'utf8').digest('base64url');
+  return hmacOf(ring.lookupKey, purpose, normalised);
 }
+
+/** The value's hash under the current lookup key and under each previous one still kept: what a lookup matches. */
+export function lookupHashes(ring: DataKeyRing, purpose: string, normalised: string): string[] {
+  return [ring.lookupKey, ...(ring.previousLookupKeys ?? [])].map((key) => hmacOf(key, purpose, normalised));
+}
+
+const hmacOf = (key: Buffer, purpose: string, normalised: string) =>
+  createHmac('sha256', key).update(`${purpose}\u0000${normalised}`, 'utf8').digest('base64url');

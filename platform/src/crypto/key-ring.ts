@@ -16,23 +16,27 @@ export class DataKeyError extends Error {
 
 /**
  * The keys that protect sensitive fields at rest: AES-256 keys by id (the active one encrypts new writes, every one
- * still decrypts) and the HMAC key of the exact-match lookup hashes.
+ * still decrypts) and the HMAC key of the exact-match lookup hashes (new hashes are made with `lookupKey`; hashes
+ * made with a previous lookup key are still matched until `data-keys rehash` has rewritten them).
  */
 export interface DataKeyRing {
   activeKeyId: string;
   keys: ReadonlyMap<string, Buffer>;
   lookupKey: Buffer;
+  previousLookupKeys?: readonly Buffer[];
 }
 
 /** Where a process gets its data keys: from settings (server mode, production) or the embedded key file. */
 export type DataKeySource =
-  | { kind: 'settings'; keys: { kid: string; key: Buffer }[]; activeKeyId: string; lookupKey: Buffer }
+  | { kind: 'settings'; keys: { kid: string; key: Buffer }[]; activeKeyId: string; lookupKey: Buffer; previousLookupKeys: Buffer[] }
   | { kind: 'file'; file: string };
 
 interface DataKeyFile {
   activeKeyId: string;
   keys: { kid: string; key: string; createdAt: string }[];
   lookupKey: string;
+  /** Lookup keys replaced by `rotate-lookup`, newest first, until `retire-lookup`. */
+  previousLookupKeys?: string[];
 }
 
 export function newKeyId(): string {
@@ -67,14 +71,16 @@ export function decodeKey(value: string): Buffer | null {
   return Buffer.from(value.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
 }
 
-function ringOf(activeKeyId: string, keys: { kid: string; key: Buffer }[], lookupKey: Buffer): DataKeyRing {
+function ringOf(activeKeyId: string, keys: { kid: string; key: Buffer }[], lookupKey: Buffer, previousLookupKeys: Buffer[] = []): DataKeyRing {
   const map = new Map(keys.map((k) => [k.kid, k.key]));
   if (!map.has(activeKeyId)) throw new DataKeyError(`the active data key ${activeKeyId} is not in the key ring`);
   for (const [kid, key] of map) {
     if (key.length !== DATA_KEY_BYTES) throw new DataKeyError(`data key ${kid} must be ${DATA_KEY_BYTES} bytes`);
   }
-  if (lookupKey.length < DATA_KEY_BYTES) throw new DataKeyError(`the lookup key must be at least ${DATA_KEY_BYTES} bytes`);
-  return { activeKeyId, keys: map, lookupKey };
+  for (const key of [lookupKey, ...previousLookupKeys]) {
+    if (key.length < DATA_KEY_BYTES) throw new DataKeyError(`a lookup key must be at least ${DATA_KEY_BYTES} bytes`);
+  }
+  return { activeKeyId, keys: map, lookupKey, previousLookupKeys };
 }
 
 function fromFile(file: DataKeyFile): DataKeyRing {
@@ -82,6 +88,7 @@ function fromFile(file: DataKeyFile): DataKeyRing {
     file.activeKeyId,
     file.keys.map((k) => ({ kid: k.kid, key: Buffer.from(k.key, 'base64') })),
     Buffer.from(file.lookupKey, 'base64'),
+    (file.previousLookupKeys ?? []).map((key) => Buffer.from(key, 'base64')),
   );
 }
 
@@ -116,7 +123,7 @@ export async function loadOrCreateDataKeyFile(file: string): Promise<DataKeyRing
 }
 
 export async function loadDataKeyRing(source: DataKeySource): Promise<DataKeyRing> {
-  if (source.kind === 'settings') return ringOf(source.activeKeyId, source.keys, source.lookupKey);
+  if (source.kind === 'settings') return ringOf(source.activeKeyId, source.keys, source.lookupKey, source.previousLookupKeys);
   return loadOrCreateDataKeyFile(source.file);
 }
 
@@ -145,4 +152,29 @@ export async function removeDataKeys(file: string, keyIds: string[]): Promise<st
   const next = { ...current, keys: current.keys.filter((k) => !keyIds.includes(k.kid)) };
   await replaceFile(file, JSON.stringify(next, null, 2));
   return next.keys.map((k) => k.kid);
+}
+
+/**
+ * A new lookup key in the embedded key file: new hashes are made with it, hashes made with the previous one are still
+ * matched until `data-keys rehash` rewrites them and `retire-lookup` drops it. Returns how many previous keys are kept.
+ */
+export async function rotateLookupKeyFile(file: string): Promise<{ previousLookupKeys: number }> {
+  const current = (await readKeyFile(file)) ?? freshKeyFile();
+  const next: DataKeyFile = {
+    ...current,
+    lookupKey: randomBytes(DATA_KEY_BYTES).toString('base64'),
+    previousLookupKeys: [current.lookupKey, ...(current.previousLookupKeys ?? [])],
+  };
+  await replaceFile(file, JSON.stringify(next, null, 2));
+  return { previousLookupKeys: next.previousLookupKeys!.length };
+}
+
+/** Drops the previous lookup keys from the key file (once every hash is made with the current one); how many went. */
+export async function removePreviousLookupKeys(file: string): Promise<number> {
+  const current = await readKeyFile(file);
+  if (!current) throw new DataKeyError(`${file} does not exist`);
+  const removed = current.previousLookupKeys?.length ?? 0;
+  const { previousLookupKeys: _dropped, ...rest } = current;
+  await replaceFile(file, JSON.stringify(rest, null, 2));
+  return removed;
 }

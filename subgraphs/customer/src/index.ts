@@ -68,5 +68,5 @@ export const customerSubgraph = defineSubgraph<Loaders>(import.meta.url, {
 
 // Data keys and sealing, for `pnpm data-keys` and specs.
 export { bindDataKeys, dataKeysFor } from './data-keys.ts';
-export { sealCustomerRows } from './domain/sealing.ts';
+export { rehashPassportLookups, sealCustomerRows } from './domain/sealing.ts';
 export { countSealedValuesByKey } from './db/sensitive.repo.ts';

@@ -24,7 +24,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, customers } from '../src/db/schema.ts';
 import { passportLookupHash } from '../src/domain/sensitive.ts';
-import { bindDataKeys, countSealedValuesByKey, customerSubgraph, sealCustomerRows } from '../src/index.ts';
+import { bindDataKeys, countSealedValuesByKey, customerSubgraph, rehashPassportLookups, sealCustomerRows } from '../src/index.ts';
 import { uniqueEmail } from './factories.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -288,6 +288,41 @@ describe('key rotation', () => {
   });
 });
 
+describe('lookup key rotation', () => {
+  it('hashes new numbers with the new lookup key, still finds the old hashes, rehashes them in batches, and then finds them with the new key alone', async () => {
+    const lookup2 = randomBytes(32);
+    const number = `LK${randomBytes(4).toString('hex').toUpperCase()}`;
+    const keys = { k2: key2 };
+    const before = await created({ passport: { number, country: 'ES', expiresOn: '2031-06-30' } });
+    const ids = (r: { data?: { customerByPassport: { id: string }[] } | null }) => r.data!.customerByPassport.map((c) => c.id).sort();
+
+    const rotated: DataKeyRing = { ...ring('k2', keys), lookupKey: lookup2, previousLookupKeys: [lookupKey] };
+    await bindDataKeys(h.handle.db, rotated);
+    const after = await created({ passport: { number, country: 'ES', expiresOn: '2031-06-30' } });
+    expect((await sealedOf(after)).passportNumberHash).toBe(passportLookupHash(rotated, number));
+    expect((await sealedOf(before)).passportNumberHash).not.toBe(passportLookupHash(rotated, number));
+    // Both are found while the previous key is kept.
+    expect(ids(await h.run(officer, BY_PASSPORT, { n: number }))).toEqual([before, after].sort());
+    // Without it, the old hash is not found: this is what the rehash is for.
+    await bindDataKeys(h.handle.db, { ...rotated, previousLookupKeys: [] });
+    expect(ids(await h.run(officer, BY_PASSPORT, { n: number }))).toEqual([after]);
+
+    const dryRun = await rehashPassportLookups(h.handle.db, rotated, { dryRun: true });
+    expect(dryRun.stale).toBeGreaterThan(0);
+    const progress: number[] = [];
+    const result = await rehashPassportLookups(h.handle.db, rotated, { batchSize: 2, onProgress: ({ checked }) => progress.push(checked) });
+    expect(result).toEqual({ checked: dryRun.checked, total: dryRun.total, stale: dryRun.stale });
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect((await rehashPassportLookups(h.handle.db, rotated, { dryRun: true })).stale).toBe(0);
+
+    await bindDataKeys(h.handle.db, { ...rotated, previousLookupKeys: [] });
+    expect(ids(await h.run(officer, BY_PASSPORT, { n: number }))).toEqual([before, after].sort());
+    // The rest of the row is untouched: it still reads in clear.
+    expect((await h.run(officer, READ, { id: before })).data.customer.passport.number).toBe(number);
+  });
+});
+
 describe('log redaction', () => {
   function capturedLogger() {
     const lines: string[] = [];
@@ -414,6 +449,19 @@ describe('pnpm data-keys', () => {
     expect(retired.code).toBe(0);
     expect(retired.stdout.trim()).toBe(secondKid);
     expect((await script('retire', secondKid)).stderr).toMatch(/active key and cannot be removed/);
+
+    // The lookup key: a new one, the old hashes kept matched until rehashed, then the old key can go.
+    expect((await script('retire-lookup')).stderr).toMatch(/no previous lookup key/);
+    expect((await script('rotate-lookup')).stdout).toContain('1 previous still matched');
+    expect((await script('status')).stdout).toContain('1 previous still matched');
+    expect((await script('retire-lookup')).stderr).toMatch(/5 lookup hashes were made with a previous lookup key: run `pnpm data-keys rehash` first/);
+    const rehashed = await script('rehash', '--batch', '2');
+    expect(rehashed.stdout).toContain('2 / 5 passport numbers');
+    expect(rehashed.stdout).toContain('done: 5 lookup hashes rewritten with the current lookup key, 0 already were');
+    const retiredLookup = await script('retire-lookup');
+    expect(retiredLookup.code).toBe(0);
+    expect(retiredLookup.stdout.trim()).toBe('1 previous lookup keys removed');
+    expect((await script('status')).stdout).not.toContain('previous');
   }, 600_000);
 });
 

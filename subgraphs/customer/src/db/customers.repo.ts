@@ -21,12 +21,12 @@ export async function findCustomersByIds(db: Executor, ids: readonly string[]): 
   return db.select().from(customers).where(inArray(customers.id, [...ids]));
 }
 
-/** Live customers holding the passport number with this lookup hash. */
-export async function findLiveCustomersByPassportHash(db: Executor, hash: string): Promise<CustomerRow[]> {
+/** Live customers holding the passport number with one of these lookup hashes (one per lookup key still kept). */
+export async function findLiveCustomersByPassportHash(db: Executor, hashes: readonly string[]): Promise<CustomerRow[]> {
   return db
     .select()
     .from(customers)
-    .where(and(eq(customers.passportNumberHash, hash), isNull(customers.deactivatedAt)))
+    .where(and(inArray(customers.passportNumberHash, [...hashes]), isNull(customers.deactivatedAt)))
     .orderBy(customers.customerNumber);
 }
 

@@ -1,5 +1,5 @@
 import { resultRows, type Executor } from '@cmp/platform';
-import { eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { customers, type CustomerRow, type NewCustomerRow } from './schema.ts';
 
 const sealed = [customers.billingAddressEnc, customers.shippingAddressEnc, customers.dateOfBirthEnc, customers.passportNumberEnc];
@@ -45,6 +45,25 @@ export async function countSealedValuesByKey(db: Executor): Promise<Map<string, 
       union all select split_part(passport_number_enc, '.', 2) from customer.customers where passport_number_enc is not null
     ) sealed group by kid order by kid`));
   return new Map(rows.map((r) => [r.kid, Number(r.n)]));
+}
+
+/**
+ * The next rows holding a sealed passport number after `afterId`, locked until the transaction ends (id order, as
+ * every multi-row lock here), for rewriting their lookup hashes.
+ */
+export function lockPassportRows(tx: Executor, afterId: string | null, limit: number) {
+  return tx
+    .select({ id: customers.id, passportNumberEnc: customers.passportNumberEnc, passportNumberHash: customers.passportNumberHash })
+    .from(customers)
+    .where(and(isNotNull(customers.passportNumberEnc), afterId ? gt(customers.id, afterId) : undefined))
+    .orderBy(customers.id)
+    .limit(limit)
+    .for('update');
+}
+
+export async function countPassportRows(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(customers).where(isNotNull(customers.passportNumberEnc));
+  return Number(row!.n);
 }
 
 export async function writeSealedColumns(tx: Executor, id: string, values: Partial<NewCustomerRow>): Promise<void> {

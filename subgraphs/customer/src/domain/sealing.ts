@@ -1,7 +1,7 @@
 import type { Database, DataKeyRing } from '@cmp/platform';
 import type { CustomerRow, NewCustomerRow } from '../db/schema.ts';
-import { countRowsToSeal, lockRowsToSeal, writeSealedColumns } from '../db/sensitive.repo.ts';
-import { openSensitive, sealedColumns, type SensitiveValues } from './sensitive.ts';
+import { countPassportRows, countRowsToSeal, lockPassportRows, lockRowsToSeal, writeSealedColumns } from '../db/sensitive.repo.ts';
+import { openPassportNumber, openSensitive, passportLookupHash, sealedColumns, type SensitiveValues } from './sensitive.ts';
 
 const LEGACY_NULLS: Partial<NewCustomerRow> = {
   legacyBillingStreet: null,
@@ -81,4 +81,45 @@ export async function sealCustomerRows(
     options.onProgress?.({ done, total: Math.max(total, done) });
   }
   return { done, total: Math.max(total, done) };
+}
+
+export interface RehashProgress {
+  /** Customers with a passport number looked at so far, of `total`. */
+  checked: number;
+  total: number;
+  /** Lookup hashes that were not made with the current lookup key: rewritten, or only counted in a dry run. */
+  stale: number;
+}
+
+/**
+ * Rewrites every passport lookup hash not made with the ring's current lookup key (after a lookup key rotation), in
+ * batches of short transactions holding their rows' locks: safe while the platform serves, and to run again. With
+ * `dryRun` it only counts them (what `data-keys retire-lookup` checks before dropping the previous keys).
+ */
+export async function rehashPassportLookups(
+  db: Database,
+  ring: DataKeyRing,
+  options: { batchSize?: number; dryRun?: boolean; onProgress?: (progress: RehashProgress) => void } = {},
+): Promise<RehashProgress> {
+  const batchSize = options.batchSize ?? 500;
+  const progress: RehashProgress = { checked: 0, total: await countPassportRows(db), stale: 0 };
+  let afterId: string | null = null;
+  for (;;) {
+    const rows = await db.transaction(async (tx) => {
+      const batch = await lockPassportRows(tx, afterId, batchSize);
+      for (const row of batch) {
+        const hash = passportLookupHash(ring, openPassportNumber(ring, row.id, row.passportNumberEnc)!);
+        if (hash === row.passportNumberHash) continue;
+        progress.stale++;
+        if (!options.dryRun) await writeSealedColumns(tx, row.id, { passportNumberHash: hash });
+      }
+      return batch;
+    });
+    if (rows.length === 0) break;
+    afterId = rows.at(-1)!.id;
+    progress.checked += rows.length;
+    progress.total = Math.max(progress.total, progress.checked);
+    options.onProgress?.({ ...progress });
+  }
+  return progress;
 }

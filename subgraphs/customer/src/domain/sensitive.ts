@@ -3,6 +3,7 @@ import {
   fieldContext,
   hasPrivilege,
   lookupHash,
+  lookupHashes,
   openField,
   Privilege,
   sealField,
@@ -58,6 +59,16 @@ export function normalisePassportNumber(value: string): string {
 
 export function passportLookupHash(ring: DataKeyRing, number: string): string {
   return lookupHash(ring, PASSPORT_LOOKUP, normalisePassportNumber(number));
+}
+
+/** What a lookup by passport number matches: its hash under the current lookup key and each previous one kept. */
+export function passportLookupHashes(ring: DataKeyRing, number: string): string[] {
+  return lookupHashes(ring, PASSPORT_LOOKUP, normalisePassportNumber(number));
+}
+
+/** A row's passport number in clear, or null. */
+export function openPassportNumber(ring: DataKeyRing, id: string, sealed: string | null): string | null {
+  return sealed ? openField(ring, sealed, contextOf(id, 'passportNumberEnc')) : null;
 }
 
 interface AddressParts {

@@ -28,7 +28,7 @@ import {
   maskPassportNumber,
   normalisePassportNumber,
   openSensitive,
-  passportLookupHash,
+  passportLookupHashes,
   readsSensitiveInClear,
   type SensitiveField,
 } from '../domain/sensitive.ts';
@@ -84,7 +84,7 @@ export const customerResolvers: Resolvers<Context> = {
       requirePrivilege(context.caller, Privilege.SensitiveRead);
       const number = normalisePassportNumber(passportNumber);
       if (!/^[A-Z0-9]{5,20}$/.test(number)) throw new BadUserInputError('passportNumber', 'must be 5 to 20 letters and digits');
-      const rows = await findLiveCustomersByPassportHash(context.db, passportLookupHash(await dataKeysFor(context.db), number));
+      const rows = await findLiveCustomersByPassportHash(context.db, passportLookupHashes(await dataKeysFor(context.db), number));
       // A match discloses that this customer holds this number: a sensitive read even if no field is selected.
       for (const row of rows) context.audit.sensitiveRead(row.id, ['passport.number']);
       return rows;
