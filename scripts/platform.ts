@@ -101,6 +101,7 @@ export async function startOneSubgraph(
       host: settings.gateway.host,
       introspection: settings.introspectionEnabled,
       maxRequestBytes: settings.gateway.maxRequestBytes,
+      trustedProxies: settings.trustedProxies,
     });
     return {
       ...running,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { decodeKey, parseKeyList, type DataKeySource } from './crypto/key-ring.ts';
 
@@ -64,6 +65,19 @@ const settingsSchema = z
     AUTH_JWKS_URL: z.string().url().optional(),
     EXPLORER_ENABLED: booleanFlag.optional(),
     INTROSPECTION_ENABLED: booleanFlag.optional(),
+    TRUSTED_PROXIES: z
+      .string()
+      .default('loopback,uniquelocal')
+      .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+      .superRefine((entries, ctx) => {
+        for (const entry of entries) {
+          try {
+            proxyAddr.compile(entry);
+          } catch {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${entry} is not an address, a CIDR range or one of loopback, linklocal, uniquelocal` });
+          }
+        }
+      }),
     // The largest legitimate request is an e-mail with its 10 MB of attachments in base64 (~13.4 MB of JSON).
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(16_777_216),
     // Operation limits at the gateway (0 turns one off); the defaults pass every operation the project sends.
@@ -250,6 +264,11 @@ export interface Settings {
     | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string; jwksCacheMaxAgeMs: number; jwksCooldownMs: number };
   explorerEnabled: boolean;
   introspectionEnabled: boolean;
+  /**
+   * Who a subgraph believes about the client's address (`x-forwarded-for`, for the audit trail): the gateway's
+   * addresses, as addresses, CIDR ranges or loopback / linklocal / uniquelocal.
+   */
+  trustedProxies: string[];
   /** The airline's loyalty system of record, when accounts are mirrored from it. */
   externalLoyalty: { baseUrl: string; timeoutMs: number; maxAgeSeconds: number } | null;
   /** Where every domain event is written, hour by hour, as newline-delimited CloudEvents for the data platform. */
@@ -397,6 +416,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         },
     explorerEnabled: s.EXPLORER_ENABLED ?? !production,
     introspectionEnabled: s.INTROSPECTION_ENABLED ?? !production,
+    trustedProxies: s.TRUSTED_PROXIES,
     externalLoyalty: s.LOYALTY_EXTERNAL_URL
       ? { baseUrl: s.LOYALTY_EXTERNAL_URL, timeoutMs: s.LOYALTY_EXTERNAL_TIMEOUT_MS, maxAgeSeconds: s.LOYALTY_EXTERNAL_MAX_AGE_S }
       : null,

@@ -13,6 +13,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import express, { type Router } from 'express';
 import { defaultFieldResolver, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import proxyAddr from 'proxy-addr';
 import { auditPlugin } from '../audit/plugin.ts';
 import { auditWriterFor, createAuditRecorder, type AuditRecorder } from '../audit/recorder.ts';
 import type { AuditLogTable } from '../audit/table.ts';
@@ -90,6 +91,8 @@ export interface StartSubgraphOptions<TLoaders> {
   host?: string;
   introspection?: boolean;
   maxRequestBytes?: number;
+  /** Whose `x-forwarded-for` is believed (see Settings.trustedProxies); loopback and private networks by default. */
+  trustedProxies?: string[];
 }
 
 export interface RunningSubgraph extends RunningServer {
@@ -181,16 +184,25 @@ export function createSubgraphApollo<TLoaders>(
 
 /**
  * The client's address for the audit trail: the gateway appends the address it was called from to
- * `x-forwarded-for`, so the last hop is the one the platform itself saw; a direct call has only its socket.
+ * `x-forwarded-for`, so when the request comes from a trusted proxy (the gateway) the last hop is the one the
+ * platform itself saw. Anyone else calling the subgraph directly is recorded by its socket's address, whatever
+ * header it sends.
  */
-export function clientAddressOf(req: http.IncomingMessage): string | null {
+export function clientAddressOf(req: Pick<http.IncomingMessage, 'headers' | 'socket'>, trusted: (address: string) => boolean): string | null {
+  const peer = req.socket.remoteAddress ?? null;
   const header = req.headers['x-forwarded-for'];
   const chain = (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')
     .map((hop) => hop.trim())
     .filter(Boolean);
-  const address = chain.at(-1) ?? req.socket.remoteAddress ?? null;
+  const address = peer !== null && chain.length > 0 && trusted(peer) ? chain.at(-1)! : peer;
   return address ? address.slice(0, 100) : null;
+}
+
+/** The check behind `clientAddressOf` for a list of trusted proxies. */
+export function trustedProxyCheck(entries: readonly string[]): (address: string) => boolean {
+  const trust = proxyAddr.compile([...entries]);
+  return (address) => trust(address, 0);
 }
 
 /**
@@ -226,6 +238,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
     app.use(router);
   }
   const auditWriter = auditWriterFor(database.db, definition.auditLog, logger);
+  const trustedProxy = trustedProxyCheck(options.trustedProxies ?? ['loopback', 'uniquelocal']);
   const graphql = graphqlHttpHandler(apollo, {
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     logger,
@@ -233,7 +246,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
       const requestId = requestIdFrom(req.headers['x-request-id']);
       const traceparent = traceparentFrom(req.headers.traceparent);
       const caller = await verifier.verify(req.headers.authorization);
-      const clientAddress = clientAddressOf(req);
+      const clientAddress = clientAddressOf(req, trustedProxy);
       return {
         caller,
         requestId,
