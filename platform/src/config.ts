@@ -231,7 +231,12 @@ function checkDataKeys(s: DataKeyVariables, ctx: z.RefinementCtx): void {
 function dataKeySource(s: RawSettings, dataDir: string): DataKeySource {
   if (!s.DATA_ENCRYPTION_KEYS) return { kind: 'file', file: path.join(dataDir, 'data-keys.json') };
   const { keys } = parseKeyList(s.DATA_ENCRYPTION_KEYS);
-  return { kind: 'settings', keys, activeKeyId: s.DATA_ENCRYPTION_ACTIVE_KEY ?? keys[0]!.kid, lookupKey: decodeKey(s.DATA_LOOKUP_KEY!)!,
+  return {
+    kind: 'settings',
+    keys,
+    activeKeyId: s.DATA_ENCRYPTION_ACTIVE_KEY ?? keys[0]!.kid,
+    lookupKey: decodeKey(s.DATA_LOOKUP_KEY!)!,
+    // Validated above: every entry decodes.
     previousLookupKeys: previousLookupKeys(s.DATA_LOOKUP_KEY_PREVIOUS) as Buffer[],
   };
 }
