@@ -376,6 +376,66 @@ describe('GDPR erasure across every subgraph', () => {
     expect(await personalDataLeft([`Dupont${tag}`, `Duplicate${tag}`, `Original${tag}`])).toEqual([]);
   }, 120_000);
 
+  it('records nothing new for an erased customer in any subgraph, naming the field, and an event still in flight adds nothing to its timeline', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const id = (await ok('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
+      input: { type: 'INDIVIDUAL', firstName: `Forgotten${tag}`, lastName: 'Traveller', primaryEmail: `forgotten.${tag}@example.com` },
+    })).createCustomer.id as string;
+    // An account from before, so the invitation's eligibility question has its answer and only the erasure refuses.
+    await ok('mutation($input: EnrollLoyaltyMemberInput!) { enrollLoyaltyMember(input: $input) { id } }', { input: { customerId: id, tier: 'ORO' } });
+    await completedReport((await erased(id)).id);
+    for (const schema of ['interaction', 'case', 'invitation', 'loyalty']) {
+      const [row] = await rows<{ n: number }>(schema, sql`select count(*)::int as n from ${sql.identifier(schema)}.erased_customers where customer_id = ${id}`);
+      expect(row!.n, schema).toBe(1);
+    }
+
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    const attempts: [string, string, Record<string, unknown>][] = [
+      ['logInteraction', 'LogInteractionInput', { customerId: id, channel: 'CALL', direction: 'INBOUND', durationSeconds: 60, summary: `Forgotten${tag} called again` }],
+      ['createFollowUpTask', 'CreateFollowUpTaskInput', { customerId: id, title: `Call Forgotten${tag}`, dueAt: later, priority: 'LOW' }],
+      ['sendEmail', 'SendEmailInput', { customerId: id, to: `forgotten.${tag}@example.com`, subject: 'Hello', text: `Dear Forgotten${tag}` }],
+      ['sendSms', 'SendSmsInput', { customerId: id, to: '+34612000111', body: `Hola Forgotten${tag}` }],
+      ['scheduleMeeting', 'ScheduleMeetingInput', { customerId: id, title: `Meet Forgotten${tag}`, startsAt: later, endsAt: new Date(Date.now() + 90_000_000).toISOString(), inPerson: true, location: 'MAD T4S', attendees: [{ name: `Forgotten${tag}`, email: `forgotten.${tag}@example.com` }] }],
+      ['submitFeedback', 'SubmitFeedbackInput', { customerId: id, kind: 'COMPLIMENT', content: `Forgotten${tag} liked the lounge`, rating: 5, authorName: 'F. T.' }],
+      ['openCase', 'OpenCaseInput', { customerId: id, subject: `Complaint by Forgotten${tag}`, description: 'Lost bag', category: 'BAGGAGE' }],
+      ['issueInvitation', 'IssueInvitationInput', { customerId: id, loungeCode: 'MAD-VELAZQUEZ', guests: 0, flightNumber: 'IB6275', validFrom: new Date(Date.now() - 60_000).toISOString(), validUntil: later }],
+      ['enrollLoyaltyMember', 'EnrollLoyaltyMemberInput', { customerId: id, tier: 'PLATA' }],
+    ];
+    for (const [field, inputType, input] of attempts) {
+      const result = await post(t.url, `mutation($input: ${inputType}!) { ${field}(input: $input) { id } }`, { input }, admin);
+      expect(result.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
+      expect(result.errors?.[0]?.message, field).toMatch(new RegExp(`customer ${id} was erased \\(GDPR\\) on \\d{4}-\\d{2}-\\d{2}; nothing new can be recorded for it`));
+    }
+
+    // An event about the customer that was still travelling when the erasure ran puts nothing on the timeline.
+    const { addTimelineEntry } = await import('../subgraphs/interaction/src/domain/timeline.ts');
+    await addTimelineEntry(databaseOf('interaction'), { source: 'cmp.interaction' }, {
+      customerId: id, occurredAt: new Date(), type: 'CASE', summary: `Case opened by Forgotten${tag}`, sourceType: 'Case', sourceId: randomUUID(), eventId: randomUUID(),
+    });
+    expect(await personalDataLeft([`Forgotten${tag}`])).toEqual([]);
+  }, 120_000);
+
+  it('an erasure racing 20 new interactions leaves none of them in clear: each was refused, or recorded first and erased', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const id = (await ok('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
+      input: { type: 'INDIVIDUAL', firstName: `Racer${tag}`, lastName: 'Traveller', primaryEmail: `racer.${tag}@example.com` },
+    })).createCustomer.id as string;
+    const log = (n: number) =>
+      post(t.url, 'mutation($input: LogInteractionInput!) { logInteraction(input: $input) { id } }', {
+        input: { customerId: id, channel: 'CALL', direction: 'INBOUND', durationSeconds: 60, summary: `Racer${tag} call ${n}` },
+      }, admin);
+    const [erasure, ...logged] = await Promise.all([erased(id), ...Array.from({ length: 20 }, (_, n) => log(n))]);
+    await completedReport(erasure.id);
+    for (const result of logged) {
+      if (result.errors) expect(result.errors[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
+    }
+    const refusedLater = await log(99);
+    expect(refusedLater.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
+    // The timeline projection of what was recorded has had its chance to run too.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await personalDataLeft([`Racer${tag}`])).toEqual([]);
+  }, 120_000);
+
   it('refuses callers without gdpr:erase or without MFA, and names bad input', async () => {
     const created = await ok('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', {
       input: { type: 'INDIVIDUAL', firstName: 'Keep', lastName: 'Me', primaryEmail: `keep.${randomUUID().slice(0, 6)}@example.com` },

@@ -1,7 +1,8 @@
-import { getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { eq, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { text, timestamp, uuid, type PgSchema, type PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db/database.ts';
 import { recordEvent, type OutboxTable } from '../db/outbox.ts';
+import { BadUserInputError } from '../errors.ts';
 import { resultRows } from '../validation.ts';
 import type { EventConsumer } from './consumer.ts';
 import type { CloudEvent } from './envelope.ts';
@@ -89,9 +90,41 @@ export interface ErasureOutsideTables {
   remove(db: Executor, customerIds: string[]): Promise<number>;
 }
 
+/**
+ * The customers erased, in a subgraph's own schema: nothing new is recorded for them after their erasure
+ * (`refuseErasedCustomer`), so no new personal data is attached to a pseudonymised identity.
+ */
+export function defineErasedCustomers(schema: PgSchema) {
+  return schema.table('erased_customers', {
+    customerId: uuid('customer_id').primaryKey(),
+    erasureId: text('erasure_id').notNull(),
+    erasedAt: timestamp('erased_at', { withTimezone: true }).notNull().defaultNow(),
+  });
+}
+
+export type ErasedCustomersTable = ReturnType<typeof defineErasedCustomers>;
+
+/** One lock per customer: shared by the writes that record something for it, exclusive for its erasure. */
+const customerLockKey = (customerId: string) => sql`hashtext(${`customer:${customerId.toLowerCase()}`})`;
+
+/**
+ * Refuses to record anything new for an erased customer. Call it first inside the transaction that writes the
+ * record: it holds the customer's lock (shared) until that transaction ends, so an erasure running at the same time
+ * waits for the record and then pseudonymises it too, or the record waits for the erasure and is refused.
+ */
+export async function refuseErasedCustomer(tx: Executor, erased: ErasedCustomersTable, customerId: string, field = 'customerId'): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock_shared(${customerLockKey(customerId)})`);
+  const [row] = await tx.select({ erasedAt: erased.erasedAt }).from(erased).where(eq(erased.customerId, customerId));
+  if (row) {
+    throw new BadUserInputError(field, `customer ${customerId} was erased (GDPR) on ${row.erasedAt.toISOString().slice(0, 10)}; nothing new can be recorded for it`);
+  }
+}
+
 export interface ErasurePlan {
   subgraph: string;
   outbox: OutboxTable;
+  /** Where this subgraph remembers the customers it erased (every subgraph but customer, which marks the record). */
+  erasedCustomers?: ErasedCustomersTable;
   steps: ErasureStep[];
   retained: ErasureRetention[];
   outside?: ErasureOutsideTables[];
@@ -223,6 +256,14 @@ export function customerErasureConsumer(plan: ErasurePlan): EventConsumer {
       await db.transaction(async (tx) => {
         // Erasures of one customer run one at a time per subgraph, so a redelivery racing the first sees its completion.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`erasure:${plan.subgraph}:${request.erasureId}`}))`);
+        // Writes in flight for these customers finish first (and are erased below); later ones are refused.
+        for (const id of [...request.customerIds].sort()) await tx.execute(sql`select pg_advisory_xact_lock(${customerLockKey(id)})`);
+        if (plan.erasedCustomers) {
+          await tx
+            .insert(plan.erasedCustomers)
+            .values(request.customerIds.map((customerId) => ({ customerId, erasureId: request.erasureId })))
+            .onConflictDoNothing();
+        }
         const section = await applyErasure(tx, plan, request.customerIds, removedOutside);
         const answered = await countOf(
           tx,

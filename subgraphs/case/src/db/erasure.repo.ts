@@ -1,7 +1,7 @@
 import { customerIn, ERASED_TEXT, resultRows, type ErasurePlan, type Executor } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { attachmentRuntime } from '../attachments/attachments.ts';
-import { caseAttachments, caseComments, caseHistory, cases, compensationClaims, dataExportSections, outbox } from './schema.ts';
+import { caseAttachments, caseComments, caseHistory, cases, compensationClaims, dataExportSections, erasedCustomers, outbox } from './schema.ts';
 
 const casesOf = (ids: string[]) => sql`(select ${cases.id} from ${cases} where ${customerIn(cases.customerId, ids)})`;
 
@@ -19,6 +19,7 @@ const attachmentKeys = async (db: Executor, ids: string[]) =>
 export const caseErasurePlan: ErasurePlan = {
   subgraph: 'case',
   outbox,
+  erasedCustomers,
   steps: [
     {
       table: cases,

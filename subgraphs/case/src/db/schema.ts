@@ -1,4 +1,4 @@
-import { defineAuditLog, defineDataExportSections, defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineDataExportSections, defineKnownTiers, defineErasedCustomers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CASE_CATEGORIES, CASE_PRIORITIES, CASE_STATUSES } from '../domain/rules.ts';
@@ -253,6 +253,9 @@ export type CaseCommentRow = typeof caseComments.$inferSelect;
 export type CaseHistoryRow = typeof caseHistory.$inferSelect;
 
 export const outbox = defineOutbox(caseSchema);
+
+/** Customers erased here: nothing new is recorded for them. */
+export const erasedCustomers = defineErasedCustomers(caseSchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(caseSchema);

@@ -1,7 +1,16 @@
-import { BadUserInputError, recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
+import {
+  BadUserInputError,
+  recordEvent,
+  refuseErasedCustomer,
+  requireLength,
+  requireUuid,
+  type Caller,
+  type Database,
+  type EventContext,
+} from '@cmp/platform';
 import { eq } from 'drizzle-orm';
 import { insertCase, insertHistory, nextCaseSequence } from '../db/cases.repo.ts';
-import { knownTiers, outbox, type CaseRow } from '../db/schema.ts';
+import { erasedCustomers, knownTiers, outbox, type CaseRow } from '../db/schema.ts';
 import { routeCase } from './routing.ts';
 import { startMilestones } from './sla.ts';
 import { DESCRIPTION_MAX, SUBJECT_MAX, formatCaseNumber, type CaseCategory, type CasePriority } from './rules.ts';
@@ -34,6 +43,7 @@ export async function openCase(
     throw new BadUserInputError('language', 'must be a BCP 47 language tag such as es or en-GB');
   }
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     const [known] = await tx.select({ tier: knownTiers.tier }).from(knownTiers).where(eq(knownTiers.customerId, customerId));
     const sequence = await nextCaseSequence(tx, now.toISOString().slice(0, 10));
     const opened = await insertCase(tx, {

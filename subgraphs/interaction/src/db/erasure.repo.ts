@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { capturedMessages, meetings, messageAttachments, outboundMessages } from './delivery.schema.ts';
 import { customerInsights, feedback, textAnalyses } from './feedback.schema.ts';
 import { dataExportSections } from './privacy.schema.ts';
-import { followUpTasks, interactions, outbox, timelineEntries, webhookDeliveries } from './schema.ts';
+import { followUpTasks, interactions, erasedCustomers, outbox, timelineEntries, webhookDeliveries } from './schema.ts';
 
 const messagesOf = (ids: string[]) => sql`(select ${outboundMessages.id} from ${outboundMessages} where ${customerIn(outboundMessages.customerId, ids)})`;
 
@@ -16,6 +16,7 @@ const messagesOf = (ids: string[]) => sql`(select ${outboundMessages.id} from ${
 export const interactionErasurePlan: ErasurePlan = {
   subgraph: 'interaction',
   outbox,
+  erasedCustomers,
   steps: [
     {
       table: interactions,

@@ -1,4 +1,4 @@
-import { defineAuditLog, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineErasedCustomers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { CHANNELS, DIRECTIONS, TIMELINE_ENTRY_TYPES } from '../domain/types.ts';
@@ -116,6 +116,9 @@ export const webhookDeliveries = interactionSchema.table(
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 export const outbox = defineOutbox(interactionSchema);
+
+/** Customers erased here: nothing new is recorded for them. */
+export const erasedCustomers = defineErasedCustomers(interactionSchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(interactionSchema);

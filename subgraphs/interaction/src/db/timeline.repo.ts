@@ -1,11 +1,10 @@
 import { resultRows, type Executor } from '@cmp/platform';
 import { inArray, sql, type SQL } from 'drizzle-orm';
-import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { TimelineEntryType } from '../domain/types.ts';
-import { timelineEntries, type TimelineEntryRow } from './schema.ts';
+import { timelineEntries, type NewTimelineEntry, type TimelineEntryRow } from './schema.ts';
 
-/** The entry's insert (values, or placeholders for a prepared statement), returning its id, or nothing for an event already projected. */
-export function insertTimelineEntry(db: Executor, entry: PgInsertValue<typeof timelineEntries>) {
+/** The entry's insert, returning its id, or nothing for an event already projected. */
+export function insertTimelineEntry(db: Executor, entry: NewTimelineEntry) {
   return db.insert(timelineEntries).values(entry).onConflictDoNothing({ target: timelineEntries.eventId }).returning({ id: timelineEntries.id });
 }
 

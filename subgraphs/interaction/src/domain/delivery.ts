@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   NotFoundError,
   recordEvent,
+  refuseErasedCustomer,
   requireLength,
   requireUuid,
   type Caller,
@@ -27,7 +28,7 @@ import {
   upsertTemplate,
 } from '../db/delivery.repo.ts';
 import type { EmailTemplateRow, MessagePurpose, NewOutboundMessage, OutboundMessageRow } from '../db/delivery.schema.ts';
-import { outbox, type InteractionRow } from '../db/schema.ts';
+import { erasedCustomers, outbox, type InteractionRow } from '../db/schema.ts';
 import { segmentSms } from '../delivery/sms-segments.ts';
 import { placeholdersIn, renderTemplate, VARIABLE_NAME } from '../delivery/templates.ts';
 import { logInteraction } from './interactions.ts';
@@ -239,6 +240,7 @@ export async function sendEmail(db: Database, caller: Caller, events: EventConte
   }
   const purpose = input.purpose ?? 'SERVICE';
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     await requireConsentForPurpose(tx, customerId, 'EMAIL', purpose);
     const interaction = await logOutbound(tx, caller, events, { customerId, channel: 'EMAIL', subject: content.subject, summary: summaryOf(content.subject, content.text, content.html) }, now);
     const message = await queueEmail(tx, {
@@ -282,6 +284,7 @@ export async function sendSms(db: Database, caller: Caller, events: EventContext
   const { segments, encoding } = segmentSms(input.body);
   const purpose = input.purpose ?? 'SERVICE';
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     if (await isOptedOut(tx, to)) throw optedOutError(to);
     await requireConsentForPurpose(tx, customerId, 'SMS', purpose);
     const interaction = await logOutbound(tx, caller, events, { customerId, channel: 'SMS', subject: null, summary: input.body.length > 5000 ? input.body.slice(0, 5000) : input.body }, now);

@@ -2,10 +2,11 @@ import {
   BadUserInputError,
   DomainRuleError,
   ForbiddenError,
+  hasPrivilege,
   NotFoundError,
   Privilege,
-  hasPrivilege,
   recordEvent,
+  refuseErasedCustomer,
   requireLength,
   requirePrivilege,
   requireUuid,
@@ -26,7 +27,7 @@ import {
   type KeysetPage,
 } from '../db/feedback.repo.ts';
 import type { FeedbackRow } from '../db/feedback.schema.ts';
-import { outbox } from '../db/schema.ts';
+import { erasedCustomers, outbox } from '../db/schema.ts';
 import { addTimelineEntry } from './timeline.ts';
 
 export const CONTENT_MAX = 2000;
@@ -95,6 +96,7 @@ export async function submitFeedback(db: Database, caller: Caller, events: Event
   // Analysed before the transaction opens: an outside provider is never called while it holds locks.
   const analysis = await analyseForStorage(valid.content);
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     const row = await insertFeedback(tx, {
       customerId,
       kind: input.kind,

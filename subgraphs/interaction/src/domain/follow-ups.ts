@@ -7,6 +7,7 @@ import {
   NotFoundError,
   Privilege,
   recordEvent,
+  refuseErasedCustomer,
   requireLength,
   requirePageSize,
   requireUuid,
@@ -22,7 +23,7 @@ import {
   updateFollowUpTask,
   type FollowUpTaskQuery,
 } from '../db/follow-ups.repo.ts';
-import { outbox, TASK_PRIORITIES, type FollowUpTaskRow } from '../db/schema.ts';
+import { erasedCustomers, outbox, TASK_PRIORITIES, type FollowUpTaskRow } from '../db/schema.ts';
 import { addTimelineEntry } from './timeline.ts';
 
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
@@ -105,6 +106,7 @@ export async function createFollowUpTask(
   if (!TASK_PRIORITIES.includes(input.priority)) throw new BadUserInputError('priority', `must be one of ${TASK_PRIORITIES.join(', ')}`);
   const assignee = requireAssignee('assignee', input.assignee);
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     const task = await insertFollowUpTask(tx, {
       customerId,
       title,

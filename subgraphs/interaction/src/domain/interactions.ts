@@ -3,6 +3,7 @@ import {
   decodeCursor,
   normaliseFilter,
   recordEvent,
+  refuseErasedCustomer,
   requireLength,
   requirePageSize,
   requireUuid,
@@ -11,7 +12,7 @@ import {
   type EventContext,
 } from '@cmp/platform';
 import { insertInteraction, type InteractionPage } from '../db/interactions.repo.ts';
-import { outbox, type InteractionRow } from '../db/schema.ts';
+import { erasedCustomers, outbox, type InteractionRow } from '../db/schema.ts';
 import { analyseForStorage, storeTextAnalysis } from '../analysis/index.ts';
 import { addTimelineEntry } from './timeline.ts';
 import type { Channel, Direction } from './types.ts';
@@ -96,6 +97,7 @@ export async function logInteraction(db: Database, caller: Caller, events: Event
   const valid = validateInteraction(input, now);
   const analysis = await analyseForStorage(freeText(valid));
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, valid.customerId);
     const interaction = await insertInteraction(tx, {
       customerId: valid.customerId,
       channel: input.channel,

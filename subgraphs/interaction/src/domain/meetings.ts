@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { BadUserInputError, ConflictError, NotFoundError, recordEvent, requireLength, requireUuid, type Caller, type Database, type EventContext, type Executor } from '@cmp/platform';
+import {
+  BadUserInputError,
+  ConflictError,
+  NotFoundError,
+  recordEvent,
+  refuseErasedCustomer,
+  requireLength,
+  requireUuid,
+  type Caller,
+  type Database,
+  type EventContext,
+  type Executor,
+} from '@cmp/platform';
 import { lockMeeting, insertMeeting, updateMeeting } from '../db/delivery.repo.ts';
 import type { CalendarMethod, MeetingAttendee, MeetingRow } from '../db/delivery.schema.ts';
-import { outbox } from '../db/schema.ts';
+import { erasedCustomers, outbox } from '../db/schema.ts';
 import { meetingCalendar } from '../delivery/ics.ts';
 import { logOutbound, queueEmail, requireEmailAddress } from './delivery.ts';
 import { addTimelineEntry } from './timeline.ts';
@@ -104,6 +116,7 @@ async function queueInvitations(tx: Executor, meeting: MeetingRow, method: Calen
 export async function scheduleMeeting(db: Database, caller: Caller, events: EventContext, organizer: string, input: ScheduleMeetingInput, now = new Date()): Promise<MeetingRow> {
   const valid = validateMeeting(input);
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, valid.customerId);
     const interaction = await logOutbound(
       tx,
       caller,

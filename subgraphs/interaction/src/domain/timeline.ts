@@ -9,9 +9,9 @@ import {
   type Executor,
 } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { outbox, type NewTimelineEntry } from '../db/schema.ts';
+import { erasedCustomers, outbox, timelineEntries, type NewTimelineEntry } from '../db/schema.ts';
 import { markInsightsStale } from '../db/analysis.repo.ts';
-import { insertTimelineEntry, type TimelinePage } from '../db/timeline.repo.ts';
+import type { TimelinePage } from '../db/timeline.repo.ts';
 import type { TimelineEntryType } from './types.ts';
 
 export const MAX_PAGE_SIZE = 100;
@@ -35,23 +35,23 @@ export const TIMELINE_ENTRY_ADDED = 'cmp.interaction.TimelineEntryAdded';
  * Puts an entry on a customer's timeline, announces it (the gateway's `customerTimeline` subscription listens for
  * the announcement) and marks the customer's insights stale, in one statement: the projection of a stream of
  * events costs one round trip each, and the statement is rendered once for the process, not per event. An event
- * already applied adds and announces nothing (the insights mark is harmless twice).
+ * already applied adds and announces nothing (the insights mark is harmless twice), nor does an event about a
+ * customer erased here (one still in flight when the erasure ran), so no new personal text lands on its timeline.
  */
 const addEntryStatement = preparedStatement('interaction_add_timeline_entry', (db) => {
   const p = sql.placeholder;
-  const entry = insertTimelineEntry(db, {
-    id: p('entryId'),
-    customerId: p('customerId'),
-    occurredAt: p('occurredAt'),
-    type: p('entryType'),
-    summary: p('summary'),
-    sourceType: p('sourceType'),
-    sourceId: p('sourceId'),
-    eventId: p('sourceEventId'),
-    actor: p('actor'),
-  });
+  const columns = [
+    timelineEntries.id, timelineEntries.customerId, timelineEntries.occurredAt, timelineEntries.type, timelineEntries.summary,
+    timelineEntries.sourceType, timelineEntries.sourceId, timelineEntries.eventId, timelineEntries.actor,
+  ];
   return sql`
-    with entry as (${entry.getSQL()}),
+    with entry as (
+           insert into ${timelineEntries} (${sql.join(columns.map((c) => sql.identifier(c.name)), sql`, `)})
+           select ${p('entryId')}::uuid, ${p('customerId')}::uuid, ${p('occurredAt')}::timestamptz, ${p('entryType')}, ${p('summary')},
+                  ${p('sourceType')}, ${p('sourceId')}, ${p('sourceEventId')}::uuid, ${p('actor')}
+           where not exists (select 1 from ${erasedCustomers} where ${erasedCustomers.customerId} = ${p('customerId')}::uuid)
+           on conflict (${sql.identifier(timelineEntries.eventId.name)}) do nothing
+           returning ${sql.identifier(timelineEntries.id.name)}),
          announced as (${recordEventPerRowOfPlaceholders(outbox, 'entry')}),
          insights as (${markInsightsStale(db, p('customerId')).getSQL()})
     select id from entry`;
@@ -63,7 +63,7 @@ export async function addTimelineEntry(db: Executor, events: EventContext, entry
   await addEntryStatement.execute(db, {
     entryId,
     customerId: entry.customerId,
-    occurredAt: entry.occurredAt,
+    occurredAt: entry.occurredAt.toISOString(),
     entryType: entry.type,
     summary: entry.summary,
     sourceType: entry.sourceType,

@@ -1,6 +1,6 @@
 import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { dataExportSections, invitations, outbox, scans } from './schema.ts';
+import { dataExportSections, invitations, erasedCustomers, outbox, scans } from './schema.ts';
 
 const invitationsOf = (ids: string[]) => sql`(select ${invitations.id} from ${invitations} where ${customerIn(invitations.customerId, ids)})`;
 
@@ -12,6 +12,7 @@ const invitationsOf = (ids: string[]) => sql`(select ${invitations.id} from ${in
 export const invitationErasurePlan: ErasurePlan = {
   subgraph: 'invitation',
   outbox,
+  erasedCustomers,
   steps: [
     {
       table: invitations,

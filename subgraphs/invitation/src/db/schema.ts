@@ -1,4 +1,4 @@
-import { defineAuditLog, defineDataExportSections, defineKnownTiers, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineDataExportSections, defineKnownTiers, defineErasedCustomers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -123,6 +123,9 @@ export type ScanRow = typeof scans.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
 
 export const outbox = defineOutbox(invitationSchema);
+
+/** Customers erased here: nothing new is recorded for them. */
+export const erasedCustomers = defineErasedCustomers(invitationSchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(invitationSchema);

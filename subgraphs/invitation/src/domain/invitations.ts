@@ -1,6 +1,15 @@
-import { BadUserInputError, DomainRuleError, requireUuid, type Caller, type Database, type EventContext, type Logger } from '@cmp/platform';
+import {
+  BadUserInputError,
+  DomainRuleError,
+  refuseErasedCustomer,
+  requireUuid,
+  type Caller,
+  type Database,
+  type EventContext,
+  type Logger,
+} from '@cmp/platform';
 import { findActiveLounges, insertInvitation } from '../db/invitations.repo.ts';
-import type { Cabin, InvitationRow } from '../db/schema.ts';
+import { erasedCustomers, type Cabin, type InvitationRow } from '../db/schema.ts';
 import type { InvitationRuntime } from '../runtime.ts';
 import { decideEligibility } from './eligibility.ts';
 import { recordInvitationEvent } from './events.ts';
@@ -87,6 +96,7 @@ export async function issueInvitation(
     throw new BadUserInputError('guests', `the customer's entitlement (${decision.reason === 'TIER' ? decision.tier : cabin}) allows at most ${decision.guestsAllowed} guest(s)`);
   }
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     const invitation = await insertInvitation(tx, {
       customerId,
       loungeCode,

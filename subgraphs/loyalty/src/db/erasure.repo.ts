@@ -1,6 +1,6 @@
 import { customerIn, ERASED_TEXT, type ErasurePlan } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
-import { accounts, dataExportSections, ledgerEntries, outbox, tierHistory } from './schema.ts';
+import { accounts, dataExportSections, ledgerEntries, erasedCustomers, outbox, tierHistory } from './schema.ts';
 
 const accountsOf = (ids: string[]) => sql`(select ${accounts.id} from ${accounts} where ${customerIn(accounts.customerId, ids)})`;
 
@@ -12,6 +12,7 @@ const accountsOf = (ids: string[]) => sql`(select ${accounts.id} from ${accounts
 export const loyaltyErasurePlan: ErasurePlan = {
   subgraph: 'loyalty',
   outbox,
+  erasedCustomers,
   steps: [
     {
       table: ledgerEntries,

@@ -1,4 +1,4 @@
-import { defineAuditLog, defineDataExportSections, defineOutbox } from '@cmp/platform';
+import { defineAuditLog, defineDataExportSections, defineErasedCustomers, defineOutbox } from '@cmp/platform';
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { LEDGER_KINDS, LEDGER_SOURCES } from '../domain/ledger-rules.ts';
@@ -85,6 +85,9 @@ export type TierChangeRow = typeof tierHistory.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 
 export const outbox = defineOutbox(loyaltySchema);
+
+/** Customers erased here: nothing new is recorded for them. */
+export const erasedCustomers = defineErasedCustomers(loyaltySchema);
 
 /** Append-only audit trail of this subgraph's mutations and sensitive reads. */
 export const auditLog = defineAuditLog(loyaltySchema);

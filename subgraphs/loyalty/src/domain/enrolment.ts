@@ -1,6 +1,6 @@
-import { recordEvent, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
+import { recordEvent, refuseErasedCustomer, requireUuid, type Caller, type Database, type EventContext } from '@cmp/platform';
 import { insertAccount, insertTierChange, nextMemberSequence } from '../db/accounts.repo.ts';
-import { outbox, type AccountRow } from '../db/schema.ts';
+import { erasedCustomers, outbox, type AccountRow } from '../db/schema.ts';
 import { formatMemberNumber, type LoyaltyTier } from './tiers.ts';
 
 export interface EnrolInput {
@@ -13,6 +13,7 @@ export async function enrollMember(db: Database, caller: Caller, events: EventCo
   const customerId = requireUuid('customerId', input.customerId);
   const tier = input.tier ?? 'CLASICA';
   return db.transaction(async (tx) => {
+    await refuseErasedCustomer(tx, erasedCustomers, customerId);
     const account = await insertAccount(tx, {
       customerId,
       memberNumber: formatMemberNumber(await nextMemberSequence(tx)),
