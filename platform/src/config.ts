@@ -33,6 +33,9 @@ export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = {
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** Whose `x-forwarded-for` subgraphs believe unless TRUSTED_PROXIES says otherwise: where the gateway runs in compose. */
+export const DEFAULT_TRUSTED_PROXIES = ['loopback', 'uniquelocal'];
+
 const settingsSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -67,7 +70,7 @@ const settingsSchema = z
     INTROSPECTION_ENABLED: booleanFlag.optional(),
     TRUSTED_PROXIES: z
       .string()
-      .default('loopback,uniquelocal')
+      .default(DEFAULT_TRUSTED_PROXIES.join(','))
       .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
       .superRefine((entries, ctx) => {
         for (const entry of entries) {

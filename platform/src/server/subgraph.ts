@@ -20,7 +20,7 @@ import type { AuditLogTable } from '../audit/table.ts';
 import type { Caller } from '../auth/caller.ts';
 import { requireOperationAccess } from '../auth/operations.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
-import type { Settings, SubgraphName } from '../config.ts';
+import { DEFAULT_TRUSTED_PROXIES, type Settings, type SubgraphName } from '../config.ts';
 import type { Database, DatabaseHandle } from '../db/database.ts';
 import type { EventContext, OutboxTable } from '../db/outbox.ts';
 import type { EventConsumer } from '../events/consumer.ts';
@@ -238,7 +238,7 @@ export async function startSubgraph<TLoaders>(options: StartSubgraphOptions<TLoa
     app.use(router);
   }
   const auditWriter = auditWriterFor(database.db, definition.auditLog, logger);
-  const trustedProxy = trustedProxyCheck(options.trustedProxies ?? ['loopback', 'uniquelocal']);
+  const trustedProxy = trustedProxyCheck(options.trustedProxies ?? DEFAULT_TRUSTED_PROXIES);
   const graphql = graphqlHttpHandler(apollo, {
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     logger,
