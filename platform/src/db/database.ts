@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type SQL } from 'drizzle-orm';
-import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgDialect, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -115,18 +115,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   };
 }
 
-/**
- * Runs one statement as a prepared statement on Postgres (parsed and planned once per connection, then only
- * bound and executed), for the few hot statements whose planning would cost more than their execution. Drizzle
- * prepares only named queries; this is for raw `sql` statements. On PGlite it is a plain execute.
- */
-export async function executePrepared<T>(db: Database, query: SQL): Promise<T[]> {
-  const client = (db as unknown as { $client: { unsafe?: (text: string, params: unknown[], options: { prepare: boolean }) => Promise<T[]> } }).$client;
-  if (typeof client.unsafe !== 'function') return resultRows<T>(await db.execute(query));
-  const { sql: text, params } = new PgDialect().sqlToQuery(query);
-  return client.unsafe(text, params, { prepare: true });
-}
-
 const preparedQueries = new WeakMap<object, Map<string, unknown>>();
 
 /**
@@ -143,9 +131,10 @@ export function preparedQuery<Q>(db: Executor, name: string, build: (db: Executo
 }
 
 /**
- * A statement written once with `sql.placeholder`s and rendered once per process, for a write on a hot path (an
- * event projection, say) that would otherwise be built by drizzle on every call. `execute(db, values)` runs it on
- * a database or inside a transaction; on Postgres it is a prepared statement.
+ * A raw statement written once with `sql.placeholder`s and rendered once per process, for the hot writes (the door's
+ * admission, an event projection) that drizzle would otherwise build on every call. `execute(db, values)` runs it on
+ * a database or inside a transaction; on Postgres it is a prepared statement (parsed and planned once per
+ * connection, then only bound and executed).
  */
 export function preparedStatement<T = Record<string, unknown>>(name: string, build: (db: Executor) => SQL) {
   let rendered: { sql: string; params: unknown[] } | undefined;

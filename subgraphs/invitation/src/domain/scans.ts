@@ -3,7 +3,7 @@ import {
   BadUserInputError,
   Privilege,
   requirePrivilege,
-  executePrepared,
+  preparedStatement,
   uniqueViolationConstraint,
   type Caller,
   type Database,
@@ -142,10 +142,47 @@ export async function validateQr(
 
 /**
  * The door's common case in one statement and one round trip: the conditional UPDATE that admits, the scan row
- * and its events, committed together or not at all. Null when the UPDATE matched nothing (the code no longer
- * admits, or is not yet or no longer valid): the transaction below then finds out why. A retried scan whose key
- * is already recorded fails the scan insert's unique index, which undoes the whole statement; the caller answers
- * with the first scan.
+ * and its events, committed together or not at all. Rendered once for the process and prepared, so a scan pays for
+ * neither drizzle's query building nor Postgres's planning.
+ */
+const admitStatement = preparedStatement<{ customer_id: string; status: InvitationRow['status']; remaining: number }>('invitation_admit', () => {
+  const p = sql.placeholder;
+  return sql`
+      with redeemed as (
+        update ${invitations}
+           set entries_used = entries_used + 1,
+               status = case when entries_used + 1 >= guests + 1 then 'USED' else status end,
+               updated_at = ${p('at')}::timestamptz
+         where id = ${p('invitationId')} and lounge_code = ${p('loungeCode')} and status = 'ISSUED'
+           and entries_used < guests + 1 and valid_from <= ${p('at')}::timestamptz and valid_until > ${p('at')}::timestamptz
+        returning customer_id, status, entries_used, guests + 1 - entries_used as remaining
+      ), scan as (
+        insert into ${scans} (id, invitation_id, lounge_code, device_id, outcome, admitted, entries_remaining, idempotency_key, scanned_at)
+        select ${p('scanId')}, ${p('invitationId')}, ${p('loungeCode')}, ${p('deviceId')}, 'ADMITTED', 1, remaining, ${p('idempotencyKey')}, ${p('at')}::timestamptz
+          from redeemed
+      ), scan_events as (
+        -- QrScanned first, then InvitationStatusChanged when this entry was the last: ids in that order.
+        insert into ${outbox} (event_id, type, source, aggregate_type, aggregate_id, customer_id, data, traceparent)
+        select event_id, type, ${p('source')}, 'Invitation', ${p('invitationId')}, customer_id, data, ${p('traceparent')}
+          from (
+            select 1 as position, ${p('scannedEventId')}::uuid as event_id, ${QR_SCANNED} as type, customer_id,
+                   ${p('scanned')}::jsonb || jsonb_build_object('customerId', customer_id, 'entriesRemaining', remaining) as data
+              from redeemed
+            union all
+            select 2, ${p('usedEventId')}::uuid, ${STATUS_CHANGED}, customer_id,
+                   ${p('used')}::jsonb || jsonb_build_object('customerId', customer_id, 'entriesUsed', entries_used)
+              from redeemed where status = 'USED'
+          ) e
+         order by position
+      )
+      select customer_id, status, remaining from redeemed`;
+});
+
+/**
+ * Admits in one statement (`admitStatement`). Null when the UPDATE matched nothing (the code no longer admits, or
+ * is not yet or no longer valid): the transaction below then finds out why. A retried scan whose key is already
+ * recorded fails the scan insert's unique index, which undoes the whole statement; the caller answers with the
+ * first scan.
  */
 async function admitInOneStatement(
   db: Database,
@@ -166,41 +203,22 @@ async function admitInOneStatement(
     'ENTRIES_EXHAUSTED',
     device.id,
   );
-  const at = now.toISOString();
-  const [row] = await executePrepared<{ customer_id: string; status: InvitationRow['status']; remaining: number }>(
-    db,
-    sql`
-      with redeemed as (
-        update ${invitations}
-           set entries_used = entries_used + 1,
-               status = case when entries_used + 1 >= guests + 1 then 'USED' else status end,
-               updated_at = ${at}::timestamptz
-         where id = ${invitationId} and lounge_code = ${device.loungeCode} and status = 'ISSUED'
-           and entries_used < guests + 1 and valid_from <= ${at}::timestamptz and valid_until > ${at}::timestamptz
-        returning customer_id, status, entries_used, guests + 1 - entries_used as remaining
-      ), scan as (
-        insert into ${scans} (id, invitation_id, lounge_code, device_id, outcome, admitted, entries_remaining, idempotency_key, scanned_at)
-        select ${scanId}, ${invitationId}, ${device.loungeCode}, ${device.id}, 'ADMITTED', 1, remaining, ${idempotencyKey}, ${at}::timestamptz
-          from redeemed
-      ), scan_events as (
-        -- QrScanned first, then InvitationStatusChanged when this entry was the last: ids in that order.
-        insert into ${outbox} (event_id, type, source, aggregate_type, aggregate_id, customer_id, data, traceparent)
-        select event_id, type, ${events.source}, 'Invitation', ${invitationId}, customer_id, data, ${events.traceparent ?? null}
-          from (
-            select 1 as position, ${randomUUID()}::uuid as event_id, ${QR_SCANNED} as type, customer_id,
-                   ${JSON.stringify(scanned)}::jsonb || jsonb_build_object('customerId', customer_id, 'entriesRemaining', remaining) as data
-              from redeemed
-            union all
-            select 2, ${randomUUID()}::uuid, ${STATUS_CHANGED}, customer_id,
-                   ${JSON.stringify(used)}::jsonb || jsonb_build_object('customerId', customer_id, 'entriesUsed', entries_used)
-              from redeemed where status = 'USED'
-          ) e
-         order by position
-      )
-      select customer_id, status, remaining from redeemed`,
-  );
+  const [row] = await admitStatement.execute(db, {
+    at: now.toISOString(),
+    invitationId,
+    loungeCode: device.loungeCode,
+    scanId,
+    deviceId: device.id,
+    idempotencyKey,
+    source: events.source,
+    traceparent: events.traceparent ?? null,
+    scannedEventId: randomUUID(),
+    scanned: JSON.stringify(scanned),
+    usedEventId: randomUUID(),
+    used: JSON.stringify(used),
+  });
   if (!row) return null;
-  return { outcome: 'ADMITTED', entriesRemaining: Number(row.remaining), invitationId, invitation: null, replayed: false, customerId: row.customer_id as string };
+  return { outcome: 'ADMITTED', entriesRemaining: Number(row.remaining), invitationId, invitation: null, replayed: false, customerId: row.customer_id };
 }
 
 async function replay(db: Database, deviceId: string, idempotencyKey: string): Promise<QrValidation> {
