@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/caller.ts';
-import type { Database } from '../db/database.ts';
+import { sql } from 'drizzle-orm';
+import { preparedStatement, type Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditLogTable } from './table.ts';
 
@@ -127,9 +128,37 @@ export class AuditWriter {
     this.maxRows = options.maxRows ?? 500;
   }
 
+  /**
+   * A batch is one statement with one parameter, the rows as JSON, rendered once per writer: drizzle's multi-row
+   * insert built a parameter per column per row on every flush (a tenth of the door's CPU in the invitation subgraph).
+   */
+  private readonly insert = preparedStatement('audit_insert', () => {
+    const t = this.table;
+    return sql`
+      insert into ${t} (occurred_at, request_id, subject, roles, action, outcome, fields, customer_ids, target_type, target_id, client_address)
+      select coalesce(r.occurred_at, now()), r.request_id, r.subject, r.roles, r.action, r.outcome, coalesce(r.fields, '{}'),
+             coalesce(r.customer_ids, '{}'), r.target_type, r.target_id, r.client_address
+        from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as r(
+               occurred_at timestamptz, request_id text, subject text, roles text[], action text, outcome text, fields text[],
+               customer_ids text[], target_type text, target_id text, client_address text)`;
+  });
+
   async write(rows: AuditRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += this.maxRows) {
-      await this.db.insert(this.table).values(rows.slice(i, i + this.maxRows));
+      const batch = rows.slice(i, i + this.maxRows).map((r) => ({
+        occurred_at: r.occurredAt,
+        request_id: r.requestId,
+        subject: r.subject,
+        roles: r.roles,
+        action: r.action,
+        outcome: r.outcome,
+        fields: r.fields,
+        customer_ids: r.customerIds,
+        target_type: r.targetType,
+        target_id: r.targetId,
+        client_address: r.clientAddress,
+      }));
+      await this.insert.execute(this.db, { rows: JSON.stringify(batch) });
     }
   }
 
